@@ -1,0 +1,191 @@
+package generator
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Defaults for the options a user leaves empty. The CLI's --help quotes them.
+const (
+	DefaultTemplate = "echo"
+	DefaultIaC      = IaCSAM
+	DefaultRuntime  = "nodejs24.x"
+	DefaultArch     = "arm64"
+	DefaultAuth     = AuthIAM
+	// DefaultMemory gives a streaming function a useful share of CPU
+	// (Lambda scales CPU with memory) without much cost.
+	DefaultMemory = 256
+	// DefaultTimeout leaves room for long streams while bounding the cost of
+	// a stuck invocation: Lambda does not stop a function when its caller
+	// disconnects.
+	DefaultTimeout = 30
+)
+
+// Bounds Lambda enforces on memory (MB) and timeout (seconds).
+const (
+	MinMemory  = 128
+	MaxMemory  = 10240
+	MinTimeout = 1
+	MaxTimeout = 900
+)
+
+// The infrastructure-as-code flavours a project can be generated with.
+const (
+	IaCSAM = "sam"
+	IaCCDK = "cdk"
+)
+
+// The Function URL auth modes.
+const (
+	AuthIAM  = "iam"  // AWS_IAM: callers sign requests with SigV4
+	AuthNone = "none" // NONE: public URL, anyone can invoke
+)
+
+// Choices for the enumerated options, in the order help text lists them.
+var (
+	IaCChoices     = []string{IaCSAM, IaCCDK}
+	RuntimeChoices = []string{"nodejs24.x", "nodejs22.x"}
+	ArchChoices    = []string{"arm64", "x86_64"}
+	AuthChoices    = []string{AuthIAM, AuthNone}
+)
+
+// Options are the answers a project is generated from. Zero values take the
+// package defaults (see [Options.WithDefaults]), so Options{Name: "demo"} is a
+// complete request.
+type Options struct {
+	// Name is the project name: the npm package name, the folder name by
+	// default, and the CloudFormation stack name.
+	Name string
+	// Template names one of [Templates], e.g. "echo".
+	Template string
+	// IaC is "sam" (template.yaml) or "cdk" (a TypeScript CDK app).
+	IaC string
+	// Runtime is the Lambda runtime identifier, e.g. "nodejs24.x".
+	Runtime string
+	// Arch is the Lambda architecture, "arm64" or "x86_64".
+	Arch string
+	// Memory is the function's memory in MB.
+	Memory int
+	// Timeout is the function's timeout in seconds.
+	Timeout int
+	// Auth is the Function URL auth mode, "iam" or "none".
+	Auth string
+	// Version is the streamgen version recorded in .streamgen.json. Empty
+	// records "dev".
+	Version string
+}
+
+// WithDefaults returns a copy of o with every empty field set to its default.
+func (o Options) WithDefaults() Options {
+	if o.Template == "" {
+		o.Template = DefaultTemplate
+	}
+	if o.IaC == "" {
+		o.IaC = DefaultIaC
+	}
+	if o.Runtime == "" {
+		o.Runtime = DefaultRuntime
+	}
+	if o.Arch == "" {
+		o.Arch = DefaultArch
+	}
+	if o.Memory == 0 {
+		o.Memory = DefaultMemory
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Auth == "" {
+		o.Auth = DefaultAuth
+	}
+	if o.Version == "" {
+		o.Version = "dev"
+	}
+	return o
+}
+
+// InvalidError reports one option that failed validation. Field is the name
+// a user knows the option by: "NAME" for the project name, otherwise the CLI
+// flag ("--memory"). The message quotes the value with control characters
+// escaped, so an error never replays an escape sequence on a terminal.
+type InvalidError struct {
+	Field  string
+	Value  string
+	Reason string // what is wrong
+	Hint   string // what to do instead; may be empty
+}
+
+func (e *InvalidError) Error() string {
+	msg := fmt.Sprintf("invalid %s %s: %s", e.Field, Quote(e.Value), e.Reason)
+	if e.Hint != "" {
+		msg += "; " + e.Hint
+	}
+	return msg
+}
+
+func invalid(field, value, reason, hint string) *InvalidError {
+	return &InvalidError{Field: field, Value: value, Reason: reason, Hint: hint}
+}
+
+// Validate checks every option (after defaults) and returns all problems at
+// once, joined, each an *InvalidError. Use errors.As to inspect them.
+func (o Options) Validate() error {
+	o = o.WithDefaults()
+	var errs []error
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	add(ValidateName(o.Name))
+	if err := checkText("--template", o.Template); err != nil {
+		add(err)
+	} else if _, ok := lookupTemplate(o.Template); !ok {
+		add(invalid("--template", o.Template, "no such template",
+			"choose one of "+strings.Join(TemplateNames(), ", ")+" (run `streamgen list`)"))
+	}
+	add(checkChoice("--iac", o.IaC, IaCChoices))
+	add(checkChoice("--runtime", o.Runtime, RuntimeChoices))
+	add(checkChoice("--arch", o.Arch, ArchChoices))
+	add(checkChoice("--auth", o.Auth, AuthChoices))
+	add(ValidateMemory(o.Memory))
+	add(ValidateTimeout(o.Timeout))
+	add(checkText("version", o.Version))
+	return errors.Join(errs...)
+}
+
+// ValidateMemory checks a memory size in MB against Lambda's bounds.
+func ValidateMemory(mb int) error {
+	if mb < MinMemory || mb > MaxMemory {
+		return invalid("--memory", fmt.Sprint(mb),
+			fmt.Sprintf("Lambda memory must be between %d and %d MB", MinMemory, MaxMemory),
+			"pass a value in that range, e.g. --memory 256")
+	}
+	return nil
+}
+
+// ValidateTimeout checks a timeout in seconds against Lambda's bounds.
+func ValidateTimeout(seconds int) error {
+	if seconds < MinTimeout || seconds > MaxTimeout {
+		return invalid("--timeout", fmt.Sprint(seconds),
+			fmt.Sprintf("Lambda timeout must be between %d and %d seconds", MinTimeout, MaxTimeout),
+			"pass a value in that range, e.g. --timeout 30")
+	}
+	return nil
+}
+
+func checkChoice(field, value string, choices []string) error {
+	if err := checkText(field, value); err != nil {
+		return err
+	}
+	if slices.Contains(choices, value) {
+		return nil
+	}
+	hint := "choose one of " + strings.Join(choices, ", ")
+	if field == "--runtime" && value == "nodejs20.x" {
+		return invalid(field, value, "nodejs20.x is deprecated (since 2026-04-30)", hint)
+	}
+	return invalid(field, value, "not a supported value", hint)
+}

@@ -1,0 +1,148 @@
+package generator
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// TestHostileValuesCannotChangeStructure renders every file with hostile
+// strings in every free-text field and checks two things:
+//
+//  1. Replacing each encoded hostile value with the encoding of a benign one
+//     gives back, byte for byte, the render of the benign values. So the
+//     hostile value appears only in encoded form and changed nothing else.
+//  2. Parsing the YAML and JSON files gives back the hostile value itself.
+//
+// Validation would reject most of these values; the test bypasses it on
+// purpose, to show the templates are safe on their own.
+func TestHostileValuesCannotChangeStructure(t *testing.T) {
+	src, err := builtinSource()
+	if err != nil {
+		t.Fatal(err)
+	}
+	encoders := map[string]func(string) string{
+		"yaml": yamlString, "js": jsString, "sh": shellWord, "md": markdownText, "mdcode": markdownCode,
+		"json": func(s string) string { v, _ := jsonValue(s); return v },
+	}
+	for _, iac := range IaCChoices {
+		for _, auth := range AuthChoices {
+			benign := newData(Options{Name: "demo", IaC: iac, Auth: auth}.WithDefaults())
+			want, err := src.render(benign)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range hostile {
+				if h == "" {
+					continue
+				}
+				bad := benign
+				bad.Name = h + "#name"
+				bad.StackName = h + "#stack"
+				bad.Description = h + "#desc"
+				bad.Version = h + "#version"
+				got, err := src.render(bad)
+				if err != nil {
+					t.Errorf("%s/%s render with %q: %v", iac, auth, h, err)
+					continue
+				}
+				pairs := [][2]string{{bad.Name, benign.Name}, {bad.StackName, benign.StackName}, {bad.Description, benign.Description}, {bad.Version, benign.Version}}
+				for i, f := range got {
+					content := string(f.Content)
+					for _, p := range pairs {
+						for _, enc := range encoders {
+							content = strings.ReplaceAll(content, enc(p[0]), enc(p[1]))
+						}
+					}
+					if content != string(want[i].Content) {
+						t.Errorf("%s/%s: %s changes shape with %q:\n%s", iac, auth, f.Path, h, content)
+					}
+				}
+				checkParsedValues(t, got, bad)
+			}
+		}
+	}
+}
+
+// checkParsedValues parses the generated YAML and JSON and finds the hostile
+// values intact where they belong.
+func checkParsedValues(t *testing.T, files Files, d Data) {
+	t.Helper()
+	var pkg struct{ Name, Description string }
+	f, _ := files.Get("package.json")
+	if err := json.Unmarshal(f.Content, &pkg); err != nil || pkg.Name != d.Name || pkg.Description != d.Description {
+		t.Errorf("package.json: name %q description %q (err %v), want %q %q", pkg.Name, pkg.Description, err, d.Name, d.Description)
+	}
+	var m Manifest
+	f, _ = files.Get(ManifestPath)
+	if err := json.Unmarshal(f.Content, &m); err != nil || m.Answers.Name != d.Name || m.StreamgenVersion != d.Version {
+		t.Errorf(".streamgen.json: %+v (err %v)", m, err)
+	}
+	if f, ok := files.Get("template.yaml"); ok {
+		var doc struct {
+			Description string `yaml:"Description"`
+			Resources   map[string]struct {
+				Properties struct {
+					Description string `yaml:"Description"`
+				} `yaml:"Properties"`
+			} `yaml:"Resources"`
+		}
+		if err := yaml.Unmarshal(f.Content, &doc); err != nil {
+			t.Errorf("template.yaml does not parse: %v", err)
+			return
+		}
+		if doc.Description != d.Description || doc.Resources["StreamFunction"].Properties.Description != d.Description {
+			t.Errorf("template.yaml descriptions %q / %q, want %q", doc.Description, doc.Resources["StreamFunction"].Properties.Description, d.Description)
+		}
+	}
+}
+
+func TestRenderIsDeterministicAndComplete(t *testing.T) {
+	a, err := Render(Options{Name: "demo", Version: "1.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Render(Options{Name: "demo", Version: "1.0.0"})
+	if len(a) != len(b) {
+		t.Fatal("renders differ in length")
+	}
+	for i := range a {
+		if a[i].Path != b[i].Path || string(a[i].Content) != string(b[i].Content) {
+			t.Errorf("render is not deterministic at %s", a[i].Path)
+		}
+		if a[i].Mode != 0o644 {
+			t.Errorf("%s: mode %v, want 0644", a[i].Path, a[i].Mode)
+		}
+	}
+	for _, p := range []string{".gitignore", ".streamgen.json", "README.md", "package.json", "src/index.mjs", "src/streamify.mjs", "template.yaml", "events/function-url.json"} {
+		if _, ok := a.Get(p); !ok {
+			t.Errorf("SAM project lacks %s", p)
+		}
+	}
+	cdk, err := Render(Options{Name: "demo", IaC: "cdk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"cdk.json", "tsconfig.json", "bin/app.ts", "lib/stack.ts"} {
+		if _, ok := cdk.Get(p); !ok {
+			t.Errorf("CDK project lacks %s", p)
+		}
+	}
+	if _, ok := cdk.Get("template.yaml"); ok {
+		t.Error("CDK project has a SAM template")
+	}
+}
+
+func TestRenderRejectsInvalidOptions(t *testing.T) {
+	files, err := Render(Options{Name: "Bad Name", Memory: 1})
+	if err == nil || files != nil {
+		t.Fatalf("Render = %v, %v; want no files and an error", files, err)
+	}
+	for _, want := range []string{`invalid NAME "Bad Name"`, `invalid --memory "1"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+}

@@ -1,0 +1,438 @@
+package generator
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+)
+
+// Policy says what Write may do to a target directory that already has files.
+type Policy int
+
+const (
+	// CreateOnly writes only into a directory that does not exist or is
+	// empty. It is the default and the safe choice.
+	CreateOnly Policy = iota
+	// OverwriteGenerated writes into a non-empty directory, replacing the
+	// files the tree contains and leaving every other file alone. Nothing is
+	// ever deleted. This is the CLI's --force.
+	OverwriteGenerated
+)
+
+// Result says what Write did.
+type Result struct {
+	Dir         string   // the target directory
+	Created     []string // paths that did not exist before
+	Overwritten []string // paths that existed and were replaced
+}
+
+// TargetError reports a target directory Write will not write to, and why.
+type TargetError struct {
+	Dir    string
+	Reason string
+	Hint   string
+}
+
+func (e *TargetError) Error() string {
+	msg := fmt.Sprintf("target directory %s %s", Quote(e.Dir), e.Reason)
+	if e.Hint != "" {
+		msg += "; " + e.Hint
+	}
+	return msg
+}
+
+// Write writes files into dir under policy. It is WriteContext without
+// cancellation.
+func Write(files Files, dir string, policy Policy) (*Result, error) {
+	return WriteContext(context.Background(), files, dir, policy)
+}
+
+// WriteContext writes files into dir under policy.
+//
+// Everything is checked before anything is written: every path must be clean
+// and relative, and, when dir exists, no path may pass through a symbolic
+// link or a file, nor replace a directory or a link. The tree is then built in
+// a staging directory and renamed into place:
+//
+//   - when dir does not exist, the staging directory is created beside it
+//     and renamed to dir in one step;
+//   - when dir exists (empty, or non-empty with OverwriteGenerated), the
+//     staging directory is created inside dir, so every rename stays within
+//     one os.Root, and each file is renamed into place; if a rename fails,
+//     the files already moved are taken back and replaced ones restored.
+//
+// If ctx is cancelled (the CLI cancels it on SIGINT) before the final renames,
+// the staging directory is removed and nothing is left behind. Files are
+// written 0644 (or their File.Mode) and directories 0755, whatever the umask.
+func WriteContext(ctx context.Context, files Files, dir string, policy Policy) (*Result, error) {
+	if err := checkFiles(files); err != nil {
+		return nil, err
+	}
+	state, err := inspectTarget(dir, policy)
+	if err != nil {
+		return nil, err
+	}
+	if state == targetMissing {
+		return createFresh(ctx, files, dir)
+	}
+	return overwriteInPlace(ctx, files, dir)
+}
+
+// CheckTarget reports whether Write could write into dir under policy,
+// without writing anything: --dry-run uses it to report the same errors.
+func CheckTarget(files Files, dir string, policy Policy) error {
+	if err := checkFiles(files); err != nil {
+		return err
+	}
+	state, err := inspectTarget(dir, policy)
+	if err != nil {
+		return err
+	}
+	if state != targetMissing {
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			return err
+		}
+		defer root.Close()
+		_, err = planOverwrite(root, dir, files)
+		return err
+	}
+	return nil
+}
+
+func checkFiles(files Files) error {
+	if len(files) == 0 {
+		return errors.New("nothing to write: the file list is empty")
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		if err := checkRelPath(f.Path); err != nil {
+			return fmt.Errorf("refusing to write: %w", err)
+		}
+		if seen[f.Path] {
+			return fmt.Errorf("refusing to write: path %s appears twice", Quote(f.Path))
+		}
+		seen[f.Path] = true
+		if f.Mode&^fs.ModePerm != 0 {
+			return fmt.Errorf("refusing to write %s: mode %v is not a plain file mode", Quote(f.Path), f.Mode)
+		}
+	}
+	for p := range seen {
+		for d := path.Dir(p); d != "."; d = path.Dir(d) {
+			if seen[d] {
+				return fmt.Errorf("refusing to write: %s is both a file and a directory", Quote(d))
+			}
+		}
+	}
+	return nil
+}
+
+type targetState int
+
+const (
+	targetMissing targetState = iota
+	targetEmpty
+	targetNonEmpty
+)
+
+func inspectTarget(dir string, policy Policy) (targetState, error) {
+	if dir == "" {
+		return 0, &TargetError{Dir: dir, Reason: "is empty", Hint: "pass a directory with --dir"}
+	}
+	if err := checkText("--dir", dir); err != nil {
+		return 0, err
+	}
+	info, err := os.Lstat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return targetMissing, nil
+	case err != nil:
+		return 0, &TargetError{Dir: dir, Reason: "cannot be inspected: " + err.Error()}
+	case info.Mode()&fs.ModeSymlink != 0:
+		return 0, &TargetError{Dir: dir, Reason: "is a symbolic link", Hint: "pass the real directory with --dir; streamgen does not write through links"}
+	case !info.IsDir():
+		return 0, &TargetError{Dir: dir, Reason: "exists and is not a directory", Hint: "choose another --dir"}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, &TargetError{Dir: dir, Reason: "cannot be read: " + err.Error()}
+	}
+	if len(entries) == 0 {
+		return targetEmpty, nil
+	}
+	if policy != OverwriteGenerated {
+		return 0, &TargetError{Dir: dir, Reason: "already exists and is not empty",
+			Hint: "choose another NAME or --dir, or pass --force to overwrite the files streamgen generates (other files are kept)"}
+	}
+	return targetNonEmpty, nil
+}
+
+// createFresh stages the tree beside dir, which does not exist, and renames
+// it into place.
+func createFresh(ctx context.Context, files Files, dir string) (res *Result, err error) {
+	parent := filepath.Dir(filepath.Clean(dir))
+	madeParent, err := mkdirParents(parent)
+	if err != nil {
+		return nil, err
+	}
+	stage, err := os.MkdirTemp(parent, "."+filepath.Base(filepath.Clean(dir))+".streamgen-")
+	if err != nil {
+		return nil, fmt.Errorf("create staging directory in %s: %w", Quote(parent), err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(stage)
+			if madeParent != "" {
+				os.RemoveAll(madeParent)
+			}
+		}
+	}()
+	root, err := os.OpenRoot(stage)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	if err := writeTree(ctx, root, "", files); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(stage, 0o755); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("interrupted; nothing was written: %w", err)
+	}
+	// rename(2) replaces an empty directory created meanwhile but fails on a
+	// non-empty one, so nothing that appeared in the meantime is lost.
+	if err := os.Rename(stage, dir); err != nil {
+		return nil, fmt.Errorf("move the generated tree into %s: %w", Quote(dir), err)
+	}
+	return &Result{Dir: dir, Created: files.Paths()}, nil
+}
+
+// mkdirParents creates dir and its missing ancestors, returning the topmost
+// directory it created ("" if none) so a failed write can remove it again.
+func mkdirParents(dir string) (string, error) {
+	top := ""
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			break
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		top = d
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if top == "" {
+		return "", nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("create parent directory %s: %w", Quote(dir), err)
+	}
+	return top, nil
+}
+
+// writeTree writes files under prefix inside root with deliberate modes.
+func writeTree(ctx context.Context, root *os.Root, prefix string, files Files) error {
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("interrupted; nothing was written: %w", err)
+		}
+		p := path.Join(prefix, f.Path)
+		if d := path.Dir(p); d != "." {
+			if err := mkdirAllMode(root, d); err != nil {
+				return err
+			}
+		}
+		mode := f.Mode
+		if mode == 0 {
+			mode = 0o644
+		}
+		if err := root.WriteFile(p, f.Content, mode); err != nil {
+			return fmt.Errorf("write %s: %w", Quote(f.Path), err)
+		}
+		if err := root.Chmod(p, mode); err != nil { // the umask may have narrowed it
+			return err
+		}
+	}
+	return nil
+}
+
+// mkdirAllMode creates d and its parents inside root, each 0755.
+func mkdirAllMode(root *os.Root, d string) error {
+	if d == "." || d == "" {
+		return nil
+	}
+	if info, err := root.Lstat(d); err == nil {
+		if !info.IsDir() {
+			return fmt.Errorf("%s exists and is not a directory", Quote(d))
+		}
+		return nil
+	}
+	if err := mkdirAllMode(root, path.Dir(d)); err != nil {
+		return err
+	}
+	if err := root.Mkdir(d, 0o755); err != nil {
+		return err
+	}
+	return root.Chmod(d, 0o755)
+}
+
+// overwriteInPlace writes the generated files inside an existing dir,
+// replacing those that exist and leaving every other file alone.
+func overwriteInPlace(ctx context.Context, files Files, dir string) (res *Result, err error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	existing, err := planOverwrite(root, dir, files)
+	if err != nil {
+		return nil, err
+	}
+	stage := ".streamgen-stage-" + randomSuffix()
+	if err := root.Mkdir(stage, 0o700); err != nil {
+		return nil, fmt.Errorf("create staging directory in %s: %w", Quote(dir), err)
+	}
+	defer root.RemoveAll(stage)
+	if err := writeTree(ctx, root, path.Join(stage, "new"), files); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("interrupted; nothing was written: %w", err)
+	}
+
+	// Final phase: move each file into place, keeping the replaced one in
+	// the staging area until all moves succeeded.
+	res = &Result{Dir: dir}
+	type move struct{ path, backup string }
+	var done []move
+	var madeDirs []string
+	defer func() {
+		if err == nil {
+			return
+		}
+		for i := len(done) - 1; i >= 0; i-- {
+			m := done[i]
+			if m.backup != "" {
+				root.Rename(m.backup, m.path)
+			} else {
+				root.Remove(m.path)
+			}
+		}
+		for i := len(madeDirs) - 1; i >= 0; i-- {
+			root.Remove(madeDirs[i])
+		}
+	}()
+	for _, f := range files {
+		if testHookBeforeMove != nil {
+			if err = testHookBeforeMove(f.Path); err != nil {
+				return nil, err
+			}
+		}
+		for _, d := range ancestors(f.Path) {
+			if _, statErr := root.Lstat(d); errors.Is(statErr, fs.ErrNotExist) {
+				if err = root.Mkdir(d, 0o755); err != nil {
+					return nil, err
+				}
+				if err = root.Chmod(d, 0o755); err != nil {
+					return nil, err
+				}
+				madeDirs = append(madeDirs, d)
+			}
+		}
+		m := move{path: f.Path}
+		if existing[f.Path] {
+			m.backup = path.Join(stage, "old", f.Path)
+			if err = mkdirAllMode(root, path.Dir(m.backup)); err != nil {
+				return nil, err
+			}
+			if err = root.Rename(f.Path, m.backup); err != nil {
+				return nil, fmt.Errorf("replace %s: %w", Quote(f.Path), err)
+			}
+		}
+		if err = root.Rename(path.Join(stage, "new", f.Path), f.Path); err != nil {
+			if m.backup != "" {
+				root.Rename(m.backup, f.Path)
+			}
+			return nil, fmt.Errorf("replace %s: %w", Quote(f.Path), err)
+		}
+		done = append(done, m)
+		if existing[f.Path] {
+			res.Overwritten = append(res.Overwritten, f.Path)
+		} else {
+			res.Created = append(res.Created, f.Path)
+		}
+	}
+	return res, nil
+}
+
+// planOverwrite checks every path in root before anything is written and
+// returns the set of files that exist and will be replaced. No path may pass
+// through a symbolic link or a non-directory, and no target may be a link, a
+// directory or anything but a regular file.
+func planOverwrite(root *os.Root, dir string, files Files) (map[string]bool, error) {
+	existing := map[string]bool{}
+	for _, f := range files {
+		for _, d := range ancestors(f.Path) {
+			info, err := root.Lstat(d)
+			if errors.Is(err, fs.ErrNotExist) {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			if info.Mode()&fs.ModeSymlink != 0 {
+				return nil, &TargetError{Dir: dir, Reason: fmt.Sprintf("contains a symbolic link at %s where streamgen writes %s", Quote(d), Quote(f.Path)),
+					Hint: "streamgen never writes through links; remove the link or choose another --dir"}
+			}
+			if !info.IsDir() {
+				return nil, &TargetError{Dir: dir, Reason: fmt.Sprintf("has a file at %s where streamgen needs a directory", Quote(d)),
+					Hint: "move that file away or choose another --dir"}
+			}
+		}
+		info, err := root.Lstat(f.Path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return nil, err
+		case info.Mode()&fs.ModeSymlink != 0:
+			return nil, &TargetError{Dir: dir, Reason: fmt.Sprintf("contains a symbolic link at %s", Quote(f.Path)),
+				Hint: "streamgen never writes through links; remove the link or choose another --dir"}
+		case !info.Mode().IsRegular():
+			return nil, &TargetError{Dir: dir, Reason: fmt.Sprintf("has a directory or special file at %s where streamgen writes a file", Quote(f.Path)),
+				Hint: "move it away or choose another --dir"}
+		}
+		existing[f.Path] = true
+	}
+	return existing, nil
+}
+
+// ancestors returns the directories above p, outermost first:
+// "a/b/c.txt" -> ["a", "a/b"].
+func ancestors(p string) []string {
+	var out []string
+	for d := path.Dir(p); d != "."; d = path.Dir(d) {
+		out = append(out, d)
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// testHookBeforeMove lets tests fail the final phase at a chosen file.
+var testHookBeforeMove func(path string) error
+
+func randomSuffix() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

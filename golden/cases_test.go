@@ -1,0 +1,38 @@
+// Package golden pins every file streamgen generates. Each folder here is the
+// committed output of one case below; TestGolden compares it with a fresh
+// in-memory render, and TestGeneratedProjects runs each folder as a user
+// would (npm install, npm test, cfn-lint or cdk synth).
+//
+// After changing a template, rewrite the folders with
+//
+//	go test ./golden -run TestGolden -update
+//
+// and review the diff with git.
+package golden
+
+import "github.com/streamgen/streamgen/generator"
+
+// goldenVersion is the streamgen version recorded in golden .streamgen.json
+// files, fixed so output does not change with each release.
+const goldenVersion = "0.0.0-golden"
+
+// goldenCase is one generated project pinned under golden/<name>.
+type goldenCase struct {
+	name string
+	opts generator.Options
+}
+
+// cases cover both IaC flavours with the defaults, and the non-default
+// choices (public URL, x86_64, nodejs22.x) for each.
+var cases = []goldenCase{
+	{"echo-sam", generator.Options{Name: "echo-sam"}},
+	{"echo-cdk", generator.Options{Name: "echo-cdk", IaC: "cdk"}},
+	{"echo-sam-public", generator.Options{Name: "echo-sam-public", Auth: "none", Arch: "x86_64", Runtime: "nodejs22.x", Memory: 512, Timeout: 120}},
+	{"echo-cdk-public", generator.Options{Name: "echo-cdk-public", IaC: "cdk", Auth: "none", Arch: "x86_64", Runtime: "nodejs22.x", Memory: 512, Timeout: 120}},
+}
+
+func (c goldenCase) render() (generator.Files, error) {
+	o := c.opts
+	o.Version = goldenVersion
+	return generator.Render(o)
+}

@@ -1,0 +1,223 @@
+package golden
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestGeneratedProjects runs every golden folder as a user would: it copies
+// the folder to a temporary directory, runs `npm install` and `npm test`,
+// runs the sample-event snippet from the generated README, and checks the
+// infrastructure with the real tools: cfn-lint and the SAM transform for SAM,
+// `cdk synth --strict` for CDK. In both, the resulting CloudFormation must
+// have a Function URL with InvokeMode RESPONSE_STREAM and the chosen auth.
+//
+// It needs node, npm and (for SAM) cfn-lint; a missing tool fails the test.
+// `go test -short` skips it.
+func TestGeneratedProjects(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs npm install, cfn-lint and cdk synth; skipped with -short")
+	}
+	requireTools(t, "node", "npm", "python3", "cfn-lint")
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			opts := c.opts.WithDefaults()
+			dir := copyTree(t, c.name)
+			run(t, dir, 5*time.Minute, "npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
+			out := run(t, dir, 2*time.Minute, "npm", "test")
+			if !regexp.MustCompile(`(?m)^# fail 0$`).MatchString(out) || !regexp.MustCompile(`(?m)^# pass [1-9]`).MatchString(out) {
+				t.Fatalf("npm test did not report passing tests:\n%s", out)
+			}
+			runReadmeSnippet(t, dir)
+
+			var tmpl cfnTemplate
+			switch opts.IaC {
+			case "sam":
+				run(t, dir, 2*time.Minute, "cfn-lint", "template.yaml")
+				out := run(t, dir, 2*time.Minute, "python3", absPath(t, "testdata/sam_transform.py"), "template.yaml")
+				if err := json.Unmarshal([]byte(out), &tmpl); err != nil {
+					t.Fatalf("parse transformed template: %v", err)
+				}
+			case "cdk":
+				run(t, dir, 5*time.Minute, "npx", "cdk", "synth", "--strict", "--no-notices", "--quiet")
+				tmpl = readSynthesized(t, dir)
+			}
+			checkFunctionURL(t, tmpl, opts.Auth == "none")
+		})
+	}
+}
+
+// cfnTemplate is the part of a CloudFormation template the checks read.
+type cfnTemplate struct {
+	Resources map[string]struct {
+		Type       string         `json:"Type"`
+		Properties map[string]any `json:"Properties"`
+	} `json:"Resources"`
+}
+
+// checkFunctionURL checks the deployed shape: one streaming Function URL with
+// the expected auth; a public one also needs both permissions (without
+// lambda:InvokeFunction via the URL, every request gets 403) and reserved
+// concurrency on the function.
+func checkFunctionURL(t *testing.T, tmpl cfnTemplate, public bool) {
+	t.Helper()
+	wantAuth := "AWS_IAM"
+	if public {
+		wantAuth = "NONE"
+	}
+	var urls, invokeURL, invokeViaURL int
+	for name, r := range tmpl.Resources {
+		p := r.Properties
+		switch r.Type {
+		case "AWS::Lambda::Url":
+			urls++
+			if p["InvokeMode"] != "RESPONSE_STREAM" || p["AuthType"] != wantAuth {
+				t.Errorf("%s: InvokeMode %v AuthType %v, want RESPONSE_STREAM %s", name, p["InvokeMode"], p["AuthType"], wantAuth)
+			}
+		case "AWS::Lambda::Permission":
+			if p["Action"] == "lambda:InvokeFunctionUrl" && p["FunctionUrlAuthType"] == "NONE" && p["Principal"] == "*" {
+				invokeURL++
+			}
+			if p["Action"] == "lambda:InvokeFunction" && p["InvokedViaFunctionUrl"] == true && p["Principal"] == "*" {
+				invokeViaURL++
+			}
+		case "AWS::Lambda::Function":
+			_, reserved := p["ReservedConcurrentExecutions"]
+			if reserved != public {
+				t.Errorf("%s: ReservedConcurrentExecutions set = %v, want %v", name, reserved, public)
+			}
+		}
+	}
+	if urls != 1 {
+		t.Errorf("found %d AWS::Lambda::Url resources, want 1", urls)
+	}
+	if public && (invokeURL != 1 || invokeViaURL != 1) {
+		t.Errorf("public URL permissions: %d lambda:InvokeFunctionUrl (NONE) and %d lambda:InvokeFunction (InvokedViaFunctionUrl), want 1 each", invokeURL, invokeViaURL)
+	}
+	if !public && (invokeURL != 0 || invokeViaURL != 0) {
+		t.Errorf("an IAM-auth URL must not grant public permissions, found %d and %d", invokeURL, invokeViaURL)
+	}
+}
+
+func readSynthesized(t *testing.T, dir string) cfnTemplate {
+	t.Helper()
+	matches, _ := filepath.Glob(filepath.Join(dir, "cdk.out", "*.template.json"))
+	if len(matches) != 1 {
+		t.Fatalf("want one synthesized template in cdk.out, found %v", matches)
+	}
+	b, err := os.ReadFile(matches[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tmpl cfnTemplate
+	if err := json.Unmarshal(b, &tmpl); err != nil {
+		t.Fatalf("parse %s: %v", matches[0], err)
+	}
+	return tmpl
+}
+
+// runReadmeSnippet runs the "try the sample event" command the generated
+// README shows, so the documentation cannot drift from the code.
+func runReadmeSnippet(t *testing.T, dir string) {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)```sh\n(node --input-type=module -e '\n.*?\n')\n```").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README.md has no `node --input-type=module -e` snippet to run")
+	}
+	out := run(t, dir, time.Minute, "sh", "-c", string(m[1]))
+	if !strings.HasPrefix(out, "200 ") {
+		t.Errorf("README snippet printed %q, want a 200 status first", firstLine(out))
+	}
+}
+
+func requireTools(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not on PATH: these tests run generated projects with the real tools; install it (see .ci/run)", tool)
+		}
+	}
+}
+
+// run runs a command in dir and returns its combined output, failing the
+// test with that output if the command fails or outlives timeout.
+func run(t *testing.T, dir string, timeout time.Duration, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"CDK_DISABLE_CLI_TELEMETRY=true", // no network beyond the npm registry here
+		"NO_COLOR=1",
+	)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("%s %s in %s failed: %v\n%s", name, strings.Join(args, " "), dir, err, out.String())
+		}
+	case <-time.After(timeout):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("%s %s timed out after %v\n%s", name, strings.Join(args, " "), timeout, out.String())
+	}
+	return out.String()
+}
+
+// copyTree copies a golden folder to a fresh temporary directory.
+func copyTree(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		t.Fatalf("copy %s: %v (run go test ./golden -run TestGolden -update to create it)", src, err)
+	}
+	return dst
+}
+
+func absPath(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return fmt.Sprintf("%.120s", line)
+}

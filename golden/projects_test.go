@@ -18,7 +18,7 @@ import (
 // the folder to a temporary directory, runs `npm install` and `npm test`,
 // runs the sample-event snippet from the generated README, and checks the
 // infrastructure with the real tools: cfn-lint and the SAM transform for SAM,
-// `cdk synth --strict` for CDK. In both, the resulting CloudFormation must
+// `tsc` and `cdk synth --strict` for CDK. In both, the resulting CloudFormation must
 // have a Function URL with InvokeMode RESPONSE_STREAM and the chosen auth.
 //
 // It needs node, npm and (for SAM) cfn-lint; a missing tool fails the test.
@@ -49,6 +49,7 @@ func TestGeneratedProjects(t *testing.T) {
 					t.Fatalf("parse transformed template: %v", err)
 				}
 			case "cdk":
+				run(t, dir, 2*time.Minute, "npm", "run", "typecheck")
 				run(t, dir, 5*time.Minute, "npx", "cdk", "synth", "--strict", "--no-notices", "--quiet")
 				tmpl = readSynthesized(t, dir)
 			}

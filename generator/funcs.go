@@ -60,7 +60,8 @@ func jsonString(s string) string {
 var safeShellWord = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
 
 // shellWord encodes s as a single POSIX shell word: unchanged when it is
-// plainly safe, otherwise single-quoted (a single quote becomes '\”). Inside
+// plainly safe, otherwise single-quoted, with each single quote inside
+// closed, backslash-escaped and reopened. Inside
 // single quotes nothing is special to the shell, so $(...), backticks, ";" and
 // globs stay literal. Control characters, which a terminal or Markdown fence
 // could act on, are spelled with $'...' escapes so the word stays on one line.

@@ -2,15 +2,15 @@ package generator
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 )
 
 // Policy says what Write may do to a target directory that already has files.
@@ -240,49 +240,66 @@ func mkdirParents(dir string) (string, error) {
 	return top, nil
 }
 
-// writeTree writes files under prefix inside root with deliberate modes.
+// writeTree writes files under prefix inside root with deliberate modes:
+// files get their File.Mode (0644 when unset) and directories 0755, set
+// explicitly because the umask may have narrowed them.
 func writeTree(ctx context.Context, root *os.Root, prefix string, files Files) error {
+	made := map[string]bool{}
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("interrupted; nothing was written: %w", err)
 		}
 		p := path.Join(prefix, f.Path)
-		if d := path.Dir(p); d != "." {
-			if err := mkdirAllMode(root, d); err != nil {
-				return err
-			}
+		if err := mkdirAllMode(root, path.Dir(p), made); err != nil {
+			return err
 		}
 		mode := f.Mode
 		if mode == 0 {
 			mode = 0o644
 		}
-		if err := root.WriteFile(p, f.Content, mode); err != nil {
+		if err := writeNew(root, p, f.Content, mode); err != nil {
 			return fmt.Errorf("write %s: %w", Quote(f.Path), err)
-		}
-		if err := root.Chmod(p, mode); err != nil { // the umask may have narrowed it
-			return err
 		}
 	}
 	return nil
 }
 
-// mkdirAllMode creates d and its parents inside root, each 0755.
-func mkdirAllMode(root *os.Root, d string) error {
-	if d == "." || d == "" {
+// writeNew creates p (which must not exist yet) with content and mode.
+func writeNew(root *os.Root, p string, content []byte, mode fs.FileMode) error {
+	file, err := root.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	_, err = file.Write(content)
+	if err == nil {
+		err = file.Chmod(mode)
+	}
+	if closeErr := file.Close(); err == nil {
+		err = closeErr
+	}
+	return err
+}
+
+// mkdirAllMode creates d and its missing parents inside root, each 0755.
+// made remembers directories already known to exist, saving system calls.
+func mkdirAllMode(root *os.Root, d string, made map[string]bool) error {
+	if d == "." || d == "" || made[d] {
 		return nil
 	}
 	if info, err := root.Lstat(d); err == nil {
 		if !info.IsDir() {
 			return fmt.Errorf("%s exists and is not a directory", Quote(d))
 		}
+		made[d] = true
 		return nil
 	}
-	if err := mkdirAllMode(root, path.Dir(d)); err != nil {
+	if err := mkdirAllMode(root, path.Dir(d), made); err != nil {
 		return err
 	}
 	if err := root.Mkdir(d, 0o755); err != nil {
 		return err
 	}
+	made[d] = true
 	return root.Chmod(d, 0o755)
 }
 
@@ -316,6 +333,7 @@ func overwriteInPlace(ctx context.Context, files Files, dir string) (res *Result
 	type move struct{ path, backup string }
 	var done []move
 	var madeDirs []string
+	backupDirs := map[string]bool{}
 	defer func() {
 		if err == nil {
 			return
@@ -352,7 +370,7 @@ func overwriteInPlace(ctx context.Context, files Files, dir string) (res *Result
 		m := move{path: f.Path}
 		if existing[f.Path] {
 			m.backup = path.Join(stage, "old", f.Path)
-			if err = mkdirAllMode(root, path.Dir(m.backup)); err != nil {
+			if err = mkdirAllMode(root, path.Dir(m.backup), backupDirs); err != nil {
 				return nil, err
 			}
 			if err = root.Rename(f.Path, m.backup); err != nil {
@@ -431,8 +449,8 @@ func ancestors(p string) []string {
 // testHookBeforeMove lets tests fail the final phase at a chosen file.
 var testHookBeforeMove func(path string) error
 
+// randomSuffix names a staging directory. It needs to be unlikely to
+// collide, not unpredictable: Mkdir fails rather than reuse a name.
 func randomSuffix() string {
-	b := make([]byte, 6)
-	rand.Read(b)
-	return hex.EncodeToString(b)
+	return strconv.FormatUint(rand.Uint64(), 36)
 }

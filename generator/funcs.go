@@ -92,22 +92,35 @@ func shellWord(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// markdownText escapes s for Markdown prose: every ASCII punctuation
-// character is backslash-escaped (CommonMark allows that for all of them), so
-// no value can start a heading, link, emphasis, HTML tag or code span. Line
-// breaks become spaces so a value cannot start a block of its own.
+// markdownInline are the characters that can start inline Markdown syntax
+// anywhere in a line: code spans, emphasis, links and images, HTML and
+// autolinks, entities, table cells and strikethrough.
+const markdownInline = "\\`*_[]<>&|~"
+
+// markdownLineStart matches what only means something at the start of a
+// line: headings, list items, block quotes, setext underlines, thematic breaks
+// and ordered list markers ("1." or "1)").
+var markdownLineStart = regexp.MustCompile(`^(?:[#+=-]|\d{1,9}[.)])`)
+
+// markdownText escapes s for Markdown prose with backslashes, as CommonMark
+// allows for any ASCII punctuation. Inline syntax characters are escaped
+// wherever they are; block syntax only where s starts, since that is the only
+// place it could act (a value may land at the start of a line). Line breaks
+// become spaces, so a value cannot start a block of its own. Everything else
+// is left alone so the README reads naturally as plain text too.
 func markdownText(s string) string {
+	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
 	var b strings.Builder
+	if m := markdownLineStart.FindString(s); m != "" {
+		// Escape the marker's punctuation: "#" or "-", or the "." of "1.".
+		b.WriteString(m[:len(m)-1] + "\\" + m[len(m)-1:])
+		s = s[len(m):]
+	}
 	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\r':
-			b.WriteByte(' ')
-		case r < 0x80 && r > 0x20 && strings.ContainsRune("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", r):
+		if strings.ContainsRune(markdownInline, r) {
 			b.WriteByte('\\')
-			b.WriteRune(r)
-		default:
-			b.WriteRune(r)
 		}
+		b.WriteRune(r)
 	}
 	return b.String()
 }

@@ -53,6 +53,17 @@ var hostile = []string{
 	"| table |",
 	"```",
 	"`",
+	"1. first",
+	"2) second",
+	"+ plus",
+	"> quote",
+	"===",
+	"    indented",
+	"<https://example.com>",
+	"&amp; &#60;",
+	"~~strike~~",
+	"![img](x.png)",
+	"a_b_c",
 }
 
 func TestYAMLStringRoundTrips(t *testing.T) {
@@ -163,19 +174,23 @@ func TestMarkdownTextRoundTrips(t *testing.T) {
 		if strings.ContainsAny(s, "\x00\r\x1b") || strings.TrimSpace(s) != s || s == "" {
 			continue // not Markdown-representable as-is; validation rejects these
 		}
-		var buf bytes.Buffer
-		if err := goldmark.Convert([]byte("Before. "+markdownText(s)+" After."), &buf); err != nil {
-			t.Fatal(err)
-		}
-		out := strings.TrimSpace(buf.String())
-		if !strings.HasPrefix(out, "<p>") || strings.Count(out, "<") != 2 {
-			t.Errorf("markdownText(%q) produced markup: %s", s, out)
-			continue
-		}
-		text := html.UnescapeString(tagRE.ReplaceAllString(out, ""))
-		want := "Before. " + strings.ReplaceAll(s, "\n", " ") + " After."
-		if text != want {
-			t.Errorf("markdownText(%q) reads as %q, want %q", s, text, want)
+		// Mid-line, and alone at the start of a line where block syntax
+		// (headings, lists, quotes) could act.
+		for _, doc := range []struct{ before, after string }{{"Before. ", " After."}, {"", ""}, {"Text\n", ""}} {
+			var buf bytes.Buffer
+			if err := goldmark.Convert([]byte(doc.before+markdownText(s)+doc.after), &buf); err != nil {
+				t.Fatal(err)
+			}
+			out := strings.TrimSpace(buf.String())
+			if !strings.HasPrefix(out, "<p>") || strings.Count(out, "<") != 2 {
+				t.Errorf("markdownText(%q) produced markup: %s", s, out)
+				continue
+			}
+			text := html.UnescapeString(tagRE.ReplaceAllString(out, ""))
+			want := doc.before + strings.ReplaceAll(s, "\n", " ") + doc.after
+			if text != want {
+				t.Errorf("markdownText(%q) reads as %q, want %q", s, text, want)
+			}
 		}
 	}
 }

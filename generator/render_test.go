@@ -2,6 +2,7 @@ package generator
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -48,13 +49,21 @@ func TestHostileValuesCannotChangeStructure(t *testing.T) {
 					t.Errorf("%s/%s render with %q: %v", iac, auth, h, err)
 					continue
 				}
-				pairs := [][2]string{{bad.Name, benign.Name}, {bad.StackName, benign.StackName}, {bad.Description, benign.Description}, {bad.Version, benign.Version}}
+				// Every encoding of every hostile value, mapped to the same
+				// encoding of the benign value; longest first, since one
+				// encoding can contain another (a quoted word contains the
+				// bare one).
+				var pairs [][2]string
+				for _, p := range [][2]string{{bad.Name, benign.Name}, {bad.StackName, benign.StackName}, {bad.Description, benign.Description}, {bad.Version, benign.Version}} {
+					for _, enc := range encoders {
+						pairs = append(pairs, [2]string{enc(p[0]), enc(p[1])})
+					}
+				}
+				slices.SortStableFunc(pairs, func(a, b [2]string) int { return len(b[0]) - len(a[0]) })
 				for i, f := range got {
 					content := string(f.Content)
 					for _, p := range pairs {
-						for _, enc := range encoders {
-							content = strings.ReplaceAll(content, enc(p[0]), enc(p[1]))
-						}
+						content = strings.ReplaceAll(content, p[0], p[1])
 					}
 					if content != string(want[i].Content) {
 						t.Errorf("%s/%s: %s changes shape with %q:\n%s", iac, auth, f.Path, h, content)

@@ -97,10 +97,11 @@ func shellWord(s string) string {
 // autolinks, entities, table cells and strikethrough.
 const markdownInline = "\\`*_[]<>&|~"
 
-// markdownLineStart matches what only means something at the start of a
-// line: headings, list items, block quotes, setext underlines, thematic breaks
-// and ordered list markers ("1." or "1)").
-var markdownLineStart = regexp.MustCompile(`^(?:[#+=-]|\d{1,9}[.)])`)
+// markdownBlockStart matches what only means something at the start of a
+// line: an ATX heading ("# "), a list item ("- ", "+ ", "1. ", "1) "), and a
+// line of only "-" or "=" (a thematic break or setext underline). The first
+// group is the text before the character to escape.
+var markdownBlockStart = regexp.MustCompile(`^(?:()#{1,6}(?:[ \t]|$)|()[-+](?:[ \t]|$)|(\d{1,9})[.)](?:[ \t]|$)|()[-=][-= \t]*$)`)
 
 // markdownText escapes s for Markdown prose with backslashes, as CommonMark
 // allows for any ASCII punctuation. Inline syntax characters are escaped
@@ -111,10 +112,16 @@ var markdownLineStart = regexp.MustCompile(`^(?:[#+=-]|\d{1,9}[.)])`)
 func markdownText(s string) string {
 	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
 	var b strings.Builder
-	if m := markdownLineStart.FindString(s); m != "" {
-		// Escape the marker's punctuation: "#" or "-", or the "." of "1.".
-		b.WriteString(m[:len(m)-1] + "\\" + m[len(m)-1:])
-		s = s[len(m):]
+	if m := markdownBlockStart.FindStringSubmatchIndex(s); m != nil {
+		// The escaped character follows whichever group matched.
+		for g := 2; g < len(m); g += 2 {
+			if m[g] >= 0 {
+				b.WriteString(s[:m[g+1]])
+				b.WriteByte('\\')
+				s = s[m[g+1]:]
+				break
+			}
+		}
 	}
 	for _, r := range s {
 		if strings.ContainsRune(markdownInline, r) {

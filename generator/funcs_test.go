@@ -64,6 +64,11 @@ var hostile = []string{
 	"~~strike~~",
 	"![img](x.png)",
 	"a_b_c",
+	"1.5 release",
+	"## two",
+	"#hashtag",
+	"- - -",
+	"= =",
 }
 
 func TestYAMLStringRoundTrips(t *testing.T) {
@@ -212,6 +217,24 @@ func TestMarkdownCodeRoundTrips(t *testing.T) {
 		}
 		if got := html.UnescapeString(m[1]); got != s {
 			t.Errorf("markdownCode(%q) reads as %q", s, got)
+		}
+	}
+}
+
+func TestMarkdownTextLeavesPlainTextAlone(t *testing.T) {
+	for in, want := range map[string]string{
+		"echo-sam":       "echo-sam",
+		"0.0.0-golden":   "0.0.0-golden",
+		"Streams (a) b.": "Streams (a) b.",
+		"1. first":       "1\\. first",
+		"# heading":      "\\# heading",
+		"- item":         "\\- item",
+		"---":            "\\---",
+		"a*b*":           "a\\*b\\*",
+		"<script>":       "\\<script\\>",
+	} {
+		if got := markdownText(in); got != want {
+			t.Errorf("markdownText(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

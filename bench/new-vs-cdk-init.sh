@@ -13,7 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs=${1:-30}
-cdk_version=$(sed -n 's/.*"aws-cdk": "\([0-9.]*\)".*/\1/p' templates/base/package.json.tmpl)
+cdk_version=$(sed -n 's/.*"aws-cdk": "\([0-9.]*\)".*/\1/p' golden/echo-cdk/package.json)
+[ -n "$cdk_version" ] || { echo "cannot read the pinned aws-cdk version from golden/echo-cdk/package.json" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -1,6 +1,11 @@
 package generator
 
-import "strings"
+import (
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+)
 
 // Fixed choices every generated project shares.
 const (
@@ -35,6 +40,101 @@ type Data struct {
 	CDKLogRetention     string // the aws-cdk-lib RetentionDays member for LogRetentionDays
 
 	Version string // streamgen version
+
+	// Set holds the --set parameters as given, for .streamgen.json.
+	Set map[string]string
+
+	Dependencies    []NPMPackage // the handler's runtime dependencies
+	DevDependencies []NPMPackage // build, test and IaC tooling
+	// Bundle says the handler is bundled with esbuild for deployment.
+	Bundle bool
+
+	// s3-proxy parameters.
+	Bucket       string // the bucket to serve; empty when the stack creates one
+	CreateBucket bool   // the stack creates a private, encrypted bucket
+	Prefix       string // the key prefix served, "" for the whole bucket
+}
+
+// NPMPackage is one pinned npm dependency.
+type NPMPackage struct {
+	Name    string
+	Version string
+}
+
+// cdkDevDependencies are what a CDK app needs, pinned to versions whose
+// `cdk synth --strict` and `tsc` are checked by the golden tests.
+var cdkDevDependencies = map[string]string{
+	"@types/node": "24.19.2",
+	"aws-cdk":     "2.1148.1",
+	"aws-cdk-lib": "2.276.0",
+	"constructs":  "10.8.1",
+	"tsx":         "4.23.15",
+	"typescript":  "7.0.2",
+}
+
+// ESBuildTarget is the esbuild target matching the Lambda runtime.
+func (d Data) ESBuildTarget() string {
+	return "node" + strings.TrimSuffix(strings.TrimPrefix(d.Runtime, "nodejs"), ".x")
+}
+
+// s3BucketRef is the bucket as a CloudFormation Fn::Sub fragment: a
+// reference to the created bucket, or the validated name (which cannot
+// contain "${").
+func (d Data) s3BucketRef() string {
+	if d.CreateBucket {
+		return "${ProxyBucket}"
+	}
+	return d.Bucket
+}
+
+// S3BucketARN is the bucket's ARN as an Fn::Sub string.
+func (d Data) S3BucketARN() string {
+	return "arn:${AWS::Partition}:s3:::" + d.s3BucketRef()
+}
+
+// S3ObjectsARN is the ARN of the objects under the served prefix, as an
+// Fn::Sub string.
+func (d Data) S3ObjectsARN() string {
+	return d.S3BucketARN() + "/" + d.Prefix + "*"
+}
+
+// RegenerateArgs is the streamgen command line that renders this project
+// again, in place, with the same answers; templates shell-quote each word.
+func (d Data) RegenerateArgs() []string {
+	args := []string{"streamgen", "new", d.Name, "--dir", ".", "--force",
+		"--template", d.Template, "--iac", d.IaC, "--runtime", d.Runtime, "--arch", d.Arch,
+		"--memory", strconv.Itoa(d.Memory), "--timeout", strconv.Itoa(d.Timeout), "--auth", d.Auth}
+	for _, k := range slices.Sorted(maps.Keys(d.Set)) {
+		args = append(args, "--set", k+"="+d.Set[k])
+	}
+	return args
+}
+
+// S3PrefixPattern matches every key under the served prefix, for IAM
+// conditions.
+func (d Data) S3PrefixPattern() string { return d.Prefix + "*" }
+
+// S3KeyPattern shows how a request path maps to an object, for the README.
+func (d Data) S3KeyPattern() string { return "s3://BUCKET/" + d.Prefix + "KEY" }
+
+// SampleObjectKey is the S3 key the sample event asks for.
+func (d Data) SampleObjectKey() string { return d.Prefix + "reports/2024/summary.pdf" }
+
+// IsS3Proxy reports whether the project is the s3-proxy template.
+func (d Data) IsS3Proxy() bool { return d.Template == "s3-proxy" }
+
+// npmPackages turns name -> version maps into a list sorted by name, as npm
+// itself sorts package.json.
+func npmPackages(sets ...map[string]string) []NPMPackage {
+	all := map[string]string{}
+	for _, s := range sets {
+		maps.Copy(all, s)
+	}
+	var out []NPMPackage
+	for _, name := range slices.Sorted(maps.Keys(all)) {
+		out = append(out, NPMPackage{Name: name, Version: all[name]})
+	}
+	return out
 }
 
 // IsSAM reports whether the project uses a SAM template.
@@ -70,6 +170,19 @@ func newData(o Options) Data {
 	if d.AuthNone {
 		d.AuthType = "NONE"
 	}
+	if len(o.Set) > 0 {
+		d.Set = maps.Clone(o.Set)
+	}
+	d.Dependencies = npmPackages(t.Dependencies)
+	devDeps := []map[string]string{t.DevDependencies}
+	if d.IsCDK() {
+		devDeps = append(devDeps, cdkDevDependencies)
+	}
+	d.DevDependencies = npmPackages(devDeps...)
+	d.Bundle = t.Bundle
+	params := t.resolveParams(o.Set)
+	d.Bucket, d.Prefix = params["bucket"], params["prefix"]
+	d.CreateBucket = d.IsS3Proxy() && d.Bucket == ""
 	return d
 }
 

@@ -69,7 +69,8 @@ func shellWord(s string) string {
 	if s == "" {
 		return "''"
 	}
-	if safeShellWord.MatchString(s) && !strings.HasPrefix(s, "-") && !strings.HasPrefix(s, "=") {
+	// A leading "=" is quoted because zsh expands =word to a command's path.
+	if safeShellWord.MatchString(s) && !strings.HasPrefix(s, "=") {
 		return s
 	}
 	if strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {

@@ -17,8 +17,9 @@ const (
 	maxStackNameLen = 128
 )
 
-// nodeBuiltins are the core module names of Node.js; npm refuses them as
-// package names and a project named after one would shadow it.
+// nodeBuiltins are the core module names of Node.js that need no "node:"
+// prefix; npm refuses them as package names and a project named after one
+// would shadow it. (test, sea and sqlite exist only as node:test etc.)
 var nodeBuiltins = strings.Fields(`
 	_http_agent _http_client _http_common _http_incoming _http_outgoing
 	_http_server _stream_duplex _stream_passthrough _stream_readable
@@ -26,8 +27,8 @@ var nodeBuiltins = strings.Fields(`
 	assert async_hooks buffer child_process cluster console constants crypto
 	dgram diagnostics_channel dns domain events fs http http2 https inspector
 	module net os path perf_hooks process punycode querystring readline repl
-	sea sqlite stream string_decoder sys test timers tls trace_events tty url
-	util v8 vm wasi worker_threads zlib`)
+	stream string_decoder sys timers tls trace_events tty url util v8 vm wasi
+	worker_threads zlib`)
 
 // stackNameRE is CloudFormation's rule for stack names.
 var stackNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`)
@@ -144,15 +145,14 @@ func Quote(s string) string {
 	return b.String()
 }
 
-// SanitizeMessage escapes control characters in a message that may contain
-// text from outside (an error from a library that echoed user input), so it
-// can be printed to a terminal safely. Ordinary text passes through.
+// SanitizeMessage escapes control characters, line breaks included, in a
+// message that may contain text from outside (an error from a library that
+// echoed user input), so it prints as one safe line on a terminal and cannot
+// forge a line of its own. Ordinary text passes through.
 func SanitizeMessage(s string) string {
 	var b strings.Builder
 	for i, r := range s {
 		switch {
-		case r == '\n' || r == '\t':
-			b.WriteRune(r)
 		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
 			fmt.Fprintf(&b, `\x%02x`, s[i])
 		case unicode.IsControl(r) || isBidiControl(r):

@@ -1,8 +1,10 @@
 package generator
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -66,18 +68,24 @@ type Options struct {
 	Runtime string
 	// Arch is the Lambda architecture, "arm64" or "x86_64".
 	Arch string
-	// Memory is the function's memory in MB.
+	// Memory is the function's memory in MB; 0 takes the template's
+	// default.
 	Memory int
-	// Timeout is the function's timeout in seconds.
+	// Timeout is the function's timeout in seconds; 0 takes the template's
+	// default.
 	Timeout int
 	// Auth is the Function URL auth mode, "iam" or "none".
 	Auth string
+	// Set holds the template's own parameters, as --set KEY=VALUE gives
+	// them; see [Template.Params].
+	Set map[string]string
 	// Version is the streamgen version recorded in .streamgen.json. Empty
 	// records "dev".
 	Version string
 }
 
-// WithDefaults returns a copy of o with every empty field set to its default.
+// WithDefaults returns a copy of o with every empty field set to its
+// default. Memory and timeout defaults depend on the template.
 func (o Options) WithDefaults() Options {
 	if o.Template == "" {
 		o.Template = DefaultTemplate
@@ -91,11 +99,12 @@ func (o Options) WithDefaults() Options {
 	if o.Arch == "" {
 		o.Arch = DefaultArch
 	}
+	t, _ := lookupTemplate(o.Template)
 	if o.Memory == 0 {
-		o.Memory = DefaultMemory
+		o.Memory = cmp.Or(t.Memory, DefaultMemory)
 	}
 	if o.Timeout == 0 {
-		o.Timeout = DefaultTimeout
+		o.Timeout = cmp.Or(t.Timeout, DefaultTimeout)
 	}
 	if o.Auth == "" {
 		o.Auth = DefaultAuth
@@ -142,9 +151,11 @@ func (o Options) Validate() error {
 	add(ValidateName(o.Name))
 	if err := checkText("--template", o.Template); err != nil {
 		add(err)
-	} else if _, ok := lookupTemplate(o.Template); !ok {
+	} else if t, ok := lookupTemplate(o.Template); !ok {
 		add(invalid("--template", o.Template, "no such template",
 			"choose one of "+strings.Join(TemplateNames(), ", ")+" (run `streamgen list`)"))
+	} else {
+		errs = append(errs, validateSet(t, o.Set)...)
 	}
 	add(checkChoice("--iac", o.IaC, IaCChoices))
 	add(checkChoice("--runtime", o.Runtime, RuntimeChoices))
@@ -174,6 +185,36 @@ func ValidateTimeout(seconds int) error {
 			"pass a value in that range, e.g. --timeout 30")
 	}
 	return nil
+}
+
+// validateSet checks --set parameters against the template's declarations:
+// unknown keys and bad values are errors naming the key.
+func validateSet(t Template, set map[string]string) []error {
+	var errs []error
+	for _, key := range slices.Sorted(maps.Keys(set)) {
+		value := set[key]
+		if err := checkText("--set key", key); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		p, ok := t.param(key)
+		if !ok {
+			hint := fmt.Sprintf("template %s has no parameters", t.Name)
+			if len(t.Params) > 0 {
+				hint = fmt.Sprintf("template %s takes %s", t.Name, strings.Join(t.ParamNames(), ", "))
+			}
+			errs = append(errs, invalid("--set key", key, "unknown parameter", hint+" (see `streamgen list`)"))
+			continue
+		}
+		if err := checkText("--set "+key, value); err != nil {
+			errs = append(errs, err)
+		} else if p.Validate != nil {
+			if err := p.Validate(value); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errs
 }
 
 func checkChoice(field, value string, choices []string) error {

@@ -67,6 +67,8 @@ type Answers struct {
 	Memory  int    `json:"memory"`
 	Timeout int    `json:"timeout"`
 	Auth    string `json:"auth"`
+	// Set holds the template parameters given with --set.
+	Set map[string]string `json:"set,omitempty"`
 }
 
 // Render validates opts, fills in defaults and renders the project in
@@ -161,7 +163,7 @@ func (s *source) render(d Data) (Files, error) {
 		StreamgenVersion: d.Version,
 		Answers: Answers{
 			Name: d.Name, IaC: d.IaC, Runtime: d.Runtime, Arch: d.Arch,
-			Memory: d.Memory, Timeout: d.Timeout, Auth: d.Auth,
+			Memory: d.Memory, Timeout: d.Timeout, Auth: d.Auth, Set: d.Set,
 		},
 	}, "", "  ")
 	if err != nil {

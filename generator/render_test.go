@@ -2,6 +2,7 @@ package generator
 
 import (
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -28,9 +29,14 @@ func TestHostileValuesCannotChangeStructure(t *testing.T) {
 		"yaml": yamlString, "js": jsString, "sh": shellWord, "md": markdownText, "mdcode": markdownCode,
 		"json": func(s string) string { v, _ := jsonValue(s); return v },
 	}
-	for _, iac := range IaCChoices {
-		for _, auth := range AuthChoices {
-			benign := newData(Options{Name: "demo", IaC: iac, Auth: auth}.WithDefaults())
+	for _, tc := range []struct{ template, iac, auth string }{
+		{"echo", "sam", "iam"}, {"echo", "sam", "none"}, {"echo", "cdk", "iam"}, {"echo", "cdk", "none"},
+		{"s3-proxy", "sam", "iam"}, {"s3-proxy", "cdk", "none"},
+	} {
+		iac, auth := tc.iac, tc.auth
+		{
+			benign := newData(Options{Name: "demo", Template: tc.template, IaC: iac, Auth: auth,
+				Set: map[string]string{"bucket": "demo-bucket", "prefix": "public/"}}.WithDefaults())
 			want, err := src.render(benign)
 			if err != nil {
 				t.Fatal(err)
@@ -44,6 +50,8 @@ func TestHostileValuesCannotChangeStructure(t *testing.T) {
 				bad.StackName = h + "#stack"
 				bad.Description = h + "#desc"
 				bad.Version = h + "#version"
+				bad.Bucket = h + "#bucket"
+				bad.Prefix = h + "#prefix/"
 				got, err := src.render(bad)
 				if err != nil {
 					t.Errorf("%s/%s render with %q: %v", iac, auth, h, err)
@@ -54,7 +62,7 @@ func TestHostileValuesCannotChangeStructure(t *testing.T) {
 				// encoding can contain another (a quoted word contains the
 				// bare one).
 				var pairs [][2]string
-				for _, p := range [][2]string{{bad.Name, benign.Name}, {bad.StackName, benign.StackName}, {bad.Description, benign.Description}, {bad.Version, benign.Version}} {
+				for _, p := range stringValues(bad, benign) {
 					for _, enc := range encoders {
 						pairs = append(pairs, [2]string{enc(p[0]), enc(p[1])})
 					}
@@ -73,6 +81,25 @@ func TestHostileValuesCannotChangeStructure(t *testing.T) {
 			}
 		}
 	}
+}
+
+// stringValues pairs every string a template can read from d, fields and
+// methods that return one, with the same string from benign.
+func stringValues(d, benign Data) [][2]string {
+	var out [][2]string
+	dv, bv := reflect.ValueOf(d), reflect.ValueOf(benign)
+	for i := range dv.NumField() {
+		if dv.Field(i).Kind() == reflect.String {
+			out = append(out, [2]string{dv.Field(i).String(), bv.Field(i).String()})
+		}
+	}
+	for i := range dv.NumMethod() {
+		m := dv.Method(i)
+		if m.Type().NumIn() == 0 && m.Type().NumOut() == 1 && m.Type().Out(0).Kind() == reflect.String {
+			out = append(out, [2]string{m.Call(nil)[0].String(), bv.Method(i).Call(nil)[0].String()})
+		}
+	}
+	return out
 }
 
 // checkParsedValues parses the generated YAML and JSON and finds the hostile

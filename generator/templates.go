@@ -1,5 +1,10 @@
 package generator
 
+import (
+	"maps"
+	"slices"
+)
+
 // Template describes one project template.
 type Template struct {
 	// Name is what --template takes, e.g. "echo".
@@ -9,6 +14,34 @@ type Template struct {
 	// Summary is a short phrase for generated descriptions (the Lambda
 	// function's Description field, the README's first line).
 	Summary string
+	// Params are the template's own parameters, set with --set KEY=VALUE.
+	Params []Param
+	// Dependencies are the handler's npm runtime dependencies, pinned.
+	Dependencies map[string]string
+	// DevDependencies are npm packages the project needs to build or test.
+	DevDependencies map[string]string
+	// Memory and Timeout override DefaultMemory and DefaultTimeout for
+	// this template when not zero.
+	Memory  int
+	Timeout int
+	// Bundle says the handler is bundled with esbuild for deployment (SAM
+	// BuildMethod esbuild, CDK NodejsFunction). Templates without runtime
+	// dependencies deploy src/ as it is.
+	Bundle bool
+}
+
+// Param declares one template parameter.
+type Param struct {
+	// Name is the key of --set KEY=VALUE.
+	Name string
+	// Help is one line for `streamgen list` and --help.
+	Help string
+	// Default is the value when the parameter is not set; "" means the
+	// template has a behaviour for "not set" that Help describes.
+	Default string
+	// Validate checks a value; nil accepts any text without control
+	// characters.
+	Validate func(value string) error
 }
 
 // builtinTemplates lists the templates embedded in streamgen, in the order
@@ -20,11 +53,33 @@ var builtinTemplates = []Template{
 		Description: "Streams the request (method, path, query, headers, body) back in chunks; the smallest complete streaming function",
 		Summary:     "Streams each request back to the caller",
 	},
+	{
+		Name:        "s3-proxy",
+		Description: "Streams S3 objects through the Function URL at constant memory: ranges, conditional requests, HEAD, least-privilege IAM",
+		Summary:     "Streams S3 objects to the caller",
+		Params: []Param{
+			{Name: "bucket", Help: "an existing bucket to serve; without it the stack creates a private, encrypted bucket", Validate: validateBucketName},
+			{Name: "prefix", Help: "key prefix to serve, ending in \"/\" (e.g. public/); without it the whole bucket", Validate: validateKeyPrefix},
+		},
+		// Streaming 200 MB takes about 100 s at the 2 MB/s Lambda allows past
+		// the first 6 MB; more memory also brings more network bandwidth.
+		Memory:          512,
+		Timeout:         180,
+		Dependencies:    map[string]string{"@aws-sdk/client-s3": s3ClientVersion},
+		DevDependencies: map[string]string{"esbuild": esbuildVersion},
+		Bundle:          true,
+	},
 }
+
+// Pinned npm versions the templates share.
+const (
+	s3ClientVersion = "3.1175.0"
+	esbuildVersion  = "0.28.2"
+)
 
 // Templates returns the built-in templates.
 func Templates() []Template {
-	return append([]Template(nil), builtinTemplates...)
+	return slices.Clone(builtinTemplates)
 }
 
 // TemplateNames returns the names of the built-in templates.
@@ -36,6 +91,11 @@ func TemplateNames() []string {
 	return names
 }
 
+// TemplateByName returns the built-in template called name.
+func TemplateByName(name string) (Template, bool) {
+	return lookupTemplate(name)
+}
+
 func lookupTemplate(name string) (Template, bool) {
 	for _, t := range builtinTemplates {
 		if t.Name == name {
@@ -43,4 +103,33 @@ func lookupTemplate(name string) (Template, bool) {
 		}
 	}
 	return Template{}, false
+}
+
+// ParamNames returns the names of t's parameters, in declaration order.
+func (t Template) ParamNames() []string {
+	names := make([]string, len(t.Params))
+	for i, p := range t.Params {
+		names[i] = p.Name
+	}
+	return names
+}
+
+func (t Template) param(name string) (Param, bool) {
+	for _, p := range t.Params {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Param{}, false
+}
+
+// resolveParams returns every parameter of t with its value: the one set, or
+// the default.
+func (t Template) resolveParams(set map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, p := range t.Params {
+		out[p.Name] = p.Default
+	}
+	maps.Copy(out, set)
+	return out
 }

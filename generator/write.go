@@ -75,14 +75,22 @@ func WriteContext(ctx context.Context, files Files, dir string, policy Policy) (
 	if err := checkFiles(files); err != nil {
 		return nil, err
 	}
-	state, err := inspectTarget(dir, policy)
+	shown := dir
+	dir = filepath.Clean(dir) // "link/" and "link/." must be seen as the link
+	state, err := inspectTarget(dir, shown, policy)
 	if err != nil {
 		return nil, err
 	}
+	var res *Result
 	if state == targetMissing {
-		return createFresh(ctx, files, dir)
+		res, err = createFresh(ctx, files, dir)
+	} else {
+		res, err = overwriteInPlace(ctx, files, dir, policy)
 	}
-	return overwriteInPlace(ctx, files, dir)
+	if res != nil {
+		res.Dir = shown
+	}
+	return res, err
 }
 
 // CheckTarget reports whether Write could write into dir under policy,
@@ -91,20 +99,41 @@ func CheckTarget(files Files, dir string, policy Policy) error {
 	if err := checkFiles(files); err != nil {
 		return err
 	}
-	state, err := inspectTarget(dir, policy)
+	shown := dir
+	dir = filepath.Clean(dir)
+	state, err := inspectTarget(dir, shown, policy)
 	if err != nil {
 		return err
 	}
-	if state != targetMissing {
-		root, err := os.OpenRoot(dir)
-		if err != nil {
-			return err
-		}
-		defer root.Close()
-		_, err = planOverwrite(root, dir, files)
+	if state == targetMissing {
+		return checkCreatable(dir, shown)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
 		return err
 	}
-	return nil
+	defer root.Close()
+	_, err = planOverwrite(root, shown, files, policy)
+	return err
+}
+
+// checkCreatable checks that a missing dir could be created: its nearest
+// existing ancestor must be a directory.
+func checkCreatable(dir, shown string) error {
+	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
+		info, err := os.Stat(d)
+		switch {
+		case err == nil && info.IsDir():
+			return nil
+		case err == nil:
+			return &TargetError{Dir: shown, Reason: fmt.Sprintf("cannot be created: %s is not a directory", Quote(d)), Hint: "choose another --dir"}
+		case !errors.Is(err, fs.ErrNotExist):
+			return &TargetError{Dir: shown, Reason: "cannot be created: " + err.Error(), Hint: "choose another --dir"}
+		}
+		if filepath.Dir(d) == d {
+			return nil
+		}
+	}
 }
 
 func checkFiles(files Files) error {
@@ -142,11 +171,13 @@ const (
 	targetNonEmpty
 )
 
-func inspectTarget(dir string, policy Policy) (targetState, error) {
-	if dir == "" {
-		return 0, &TargetError{Dir: dir, Reason: "is empty", Hint: "pass a directory with --dir"}
+// inspectTarget classifies the cleaned dir; shown is the path as the user
+// gave it, for messages.
+func inspectTarget(dir, shown string, policy Policy) (targetState, error) {
+	if shown == "" {
+		return 0, &TargetError{Dir: shown, Reason: "is empty", Hint: "pass a directory with --dir"}
 	}
-	if err := checkText("--dir", dir); err != nil {
+	if err := checkText("--dir", shown); err != nil {
 		return 0, err
 	}
 	info, err := os.Lstat(dir)
@@ -154,21 +185,21 @@ func inspectTarget(dir string, policy Policy) (targetState, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return targetMissing, nil
 	case err != nil:
-		return 0, &TargetError{Dir: dir, Reason: "cannot be inspected: " + err.Error()}
+		return 0, &TargetError{Dir: shown, Reason: "cannot be inspected: " + err.Error()}
 	case info.Mode()&fs.ModeSymlink != 0:
-		return 0, &TargetError{Dir: dir, Reason: "is a symbolic link", Hint: "pass the real directory with --dir; streamgen does not write through links"}
+		return 0, &TargetError{Dir: shown, Reason: "is a symbolic link", Hint: "pass the real directory with --dir; streamgen does not write through links"}
 	case !info.IsDir():
-		return 0, &TargetError{Dir: dir, Reason: "exists and is not a directory", Hint: "choose another --dir"}
+		return 0, &TargetError{Dir: shown, Reason: "exists and is not a directory", Hint: "choose another --dir"}
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return 0, &TargetError{Dir: dir, Reason: "cannot be read: " + err.Error()}
+		return 0, &TargetError{Dir: shown, Reason: "cannot be read: " + err.Error()}
 	}
 	if len(entries) == 0 {
 		return targetEmpty, nil
 	}
 	if policy != OverwriteGenerated {
-		return 0, &TargetError{Dir: dir, Reason: "already exists and is not empty",
+		return 0, &TargetError{Dir: shown, Reason: "already exists and is not empty",
 			Hint: "choose another NAME or --dir, or pass --force to overwrite the files streamgen generates (other files are kept)"}
 	}
 	return targetNonEmpty, nil
@@ -177,21 +208,30 @@ func inspectTarget(dir string, policy Policy) (targetState, error) {
 // createFresh stages the tree beside dir, which does not exist, and renames
 // it into place.
 func createFresh(ctx context.Context, files Files, dir string) (res *Result, err error) {
-	parent := filepath.Dir(filepath.Clean(dir))
-	madeParent, err := mkdirParents(parent)
+	parent := filepath.Dir(dir)
+	madeParents, err := mkdirParents(parent)
+	defer func() {
+		if err != nil {
+			// Only the directories this call made, deepest first, and only
+			// if still empty: another process may have used them since.
+			for i := len(madeParents) - 1; i >= 0; i-- {
+				os.Remove(madeParents[i])
+			}
+		}
+	}()
 	if err != nil {
 		return nil, err
 	}
-	stage, err := os.MkdirTemp(parent, "."+filepath.Base(filepath.Clean(dir))+".streamgen-")
+	if testHookAfterParents != nil {
+		testHookAfterParents()
+	}
+	stage, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".streamgen-")
 	if err != nil {
 		return nil, fmt.Errorf("create staging directory in %s: %w", Quote(parent), err)
 	}
 	defer func() {
 		if err != nil {
-			os.RemoveAll(stage)
-			if madeParent != "" {
-				os.RemoveAll(madeParent)
-			}
+			os.RemoveAll(stage) // ours alone: MkdirTemp made it with a unique name
 		}
 	}()
 	root, err := os.OpenRoot(stage)
@@ -216,28 +256,33 @@ func createFresh(ctx context.Context, files Files, dir string) (res *Result, err
 	return &Result{Dir: dir, Created: files.Paths()}, nil
 }
 
-// mkdirParents creates dir and its missing ancestors, returning the topmost
-// directory it created ("" if none) so a failed write can remove it again.
-func mkdirParents(dir string) (string, error) {
-	top := ""
+// mkdirParents creates dir and its missing ancestors, 0755 each, and returns
+// the directories it created, outermost first, so a failed write can remove
+// exactly those again.
+func mkdirParents(dir string) ([]string, error) {
+	var missing []string
 	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Lstat(d); err == nil {
+		if _, err := os.Stat(d); err == nil {
 			break
 		} else if !errors.Is(err, fs.ErrNotExist) {
-			return "", err
+			return nil, err
 		}
-		top = d
+		missing = append(missing, d)
 		if filepath.Dir(d) == d {
 			break
 		}
 	}
-	if top == "" {
-		return "", nil
+	slices.Reverse(missing)
+	var made []string
+	for _, d := range missing {
+		if err := os.Mkdir(d, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return made, fmt.Errorf("create parent directory %s: %w", Quote(d), err)
+		} else if err == nil {
+			made = append(made, d)
+			os.Chmod(d, 0o755)
+		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("create parent directory %s: %w", Quote(dir), err)
-	}
-	return top, nil
+	return made, nil
 }
 
 // writeTree writes files under prefix inside root with deliberate modes:
@@ -305,13 +350,13 @@ func mkdirAllMode(root *os.Root, d string, made map[string]bool) error {
 
 // overwriteInPlace writes the generated files inside an existing dir,
 // replacing those that exist and leaving every other file alone.
-func overwriteInPlace(ctx context.Context, files Files, dir string) (res *Result, err error) {
+func overwriteInPlace(ctx context.Context, files Files, dir string, policy Policy) (res *Result, err error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer root.Close()
-	existing, err := planOverwrite(root, dir, files)
+	existing, err := planOverwrite(root, dir, files, policy)
 	if err != nil {
 		return nil, err
 	}
@@ -377,11 +422,23 @@ func overwriteInPlace(ctx context.Context, files Files, dir string) (res *Result
 				return nil, fmt.Errorf("replace %s: %w", Quote(f.Path), err)
 			}
 		}
-		if err = root.Rename(path.Join(stage, "new", f.Path), f.Path); err != nil {
+		staged := path.Join(stage, "new", f.Path)
+		if m.backup != "" {
+			err = root.Rename(staged, f.Path)
+		} else {
+			// A new file is linked, not renamed, into place: link(2) fails
+			// if a file appeared there since the checks, where rename(2)
+			// would silently replace it.
+			err = root.Link(staged, f.Path)
+			if err != nil && !errors.Is(err, fs.ErrExist) && !exists(root, f.Path) {
+				err = root.Rename(staged, f.Path) // a file system without hard links
+			}
+		}
+		if err != nil {
 			if m.backup != "" {
 				root.Rename(m.backup, f.Path)
 			}
-			return nil, fmt.Errorf("replace %s: %w", Quote(f.Path), err)
+			return nil, fmt.Errorf("write %s: %w", Quote(f.Path), err)
 		}
 		done = append(done, m)
 		if existing[f.Path] {
@@ -397,7 +454,10 @@ func overwriteInPlace(ctx context.Context, files Files, dir string) (res *Result
 // returns the set of files that exist and will be replaced. No path may pass
 // through a symbolic link or a non-directory, and no target may be a link, a
 // directory or anything but a regular file.
-func planOverwrite(root *os.Root, dir string, files Files) (map[string]bool, error) {
+//
+// Under CreateOnly (an empty target) any existing path is an error: it
+// appeared after the target was found empty, and is not ours to replace.
+func planOverwrite(root *os.Root, dir string, files Files, policy Policy) (map[string]bool, error) {
 	existing := map[string]bool{}
 	for _, f := range files {
 		for _, d := range ancestors(f.Path) {
@@ -429,10 +489,18 @@ func planOverwrite(root *os.Root, dir string, files Files) (map[string]bool, err
 		case !info.Mode().IsRegular():
 			return nil, &TargetError{Dir: dir, Reason: fmt.Sprintf("has a directory or special file at %s where streamgen writes a file", Quote(f.Path)),
 				Hint: "move it away or choose another --dir"}
+		case policy != OverwriteGenerated:
+			return nil, &TargetError{Dir: dir, Reason: fmt.Sprintf("already has %s", Quote(f.Path)),
+				Hint: "pass --force to overwrite the files streamgen generates"}
 		}
 		existing[f.Path] = true
 	}
 	return existing, nil
+}
+
+func exists(root *os.Root, p string) bool {
+	_, err := root.Lstat(p)
+	return err == nil
 }
 
 // ancestors returns the directories above p, outermost first:
@@ -446,8 +514,12 @@ func ancestors(p string) []string {
 	return out
 }
 
-// testHookBeforeMove lets tests fail the final phase at a chosen file.
-var testHookBeforeMove func(path string) error
+// Test hooks: testHookBeforeMove can fail the final phase at a chosen
+// file; testHookAfterParents runs once the parents of a new target exist.
+var (
+	testHookBeforeMove   func(path string) error
+	testHookAfterParents func()
+)
 
 // randomSuffix names a staging directory. It needs to be unlikely to
 // collide, not unpredictable: Mkdir fails rather than reuse a name.

@@ -176,8 +176,10 @@ func TestWriteNeverFollowsSymlinks(t *testing.T) {
 func TestWriteRefusesTargetThatIsALinkOrFile(t *testing.T) {
 	base := t.TempDir()
 	os.WriteFile(filepath.Join(base, "file"), []byte("x"), 0o644)
-	os.Symlink(base, filepath.Join(base, "link"))
-	for _, name := range []string{"file", "link"} {
+	os.MkdirAll(filepath.Join(base, "real"), 0o755)
+	os.Symlink(filepath.Join(base, "real"), filepath.Join(base, "link"))
+	// A trailing "/" or "/." must not make the link look like a directory.
+	for _, name := range []string{"file", "link", "link/", "link/.", "link//"} {
 		before := snapshot(t, base)
 		if _, err := Write(sampleFiles(), filepath.Join(base, name), OverwriteGenerated); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -213,6 +215,61 @@ func TestWriteForceRefusesFileWhereDirNeeded(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	sameSnapshot(t, before, snapshot(t, dir))
+}
+
+// TestFailedWriteRemovesOnlyItsOwnParents fails a write into a new nested
+// directory after another writer has used the same new parents: the failed
+// write may remove only directories that are still empty.
+func TestFailedWriteRemovesOnlyItsOwnParents(t *testing.T) {
+	base := t.TempDir()
+	testHookAfterParents = func() {
+		testHookAfterParents = nil
+		if _, err := Write(sampleFiles(), filepath.Join(base, "a", "b", "other"), CreateOnly); err != nil {
+			t.Errorf("other writer: %v", err)
+		}
+	}
+	defer func() { testHookAfterParents = nil }()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := WriteContext(ctx, sampleFiles(), filepath.Join(base, "a", "b", "proj"), CreateOnly); err == nil {
+		t.Fatal("cancelled write succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(base, "a", "b", "other", "src", "index.mjs")); err != nil {
+		t.Errorf("the other writer's project is gone: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(base, "a", "b", "proj")); err == nil {
+		t.Error("the failed write left its target")
+	}
+}
+
+func TestCreateOnlyNeverReplacesAFile(t *testing.T) {
+	dir := t.TempDir()
+	// The target looked empty when checked; a file appears before the move.
+	testHookBeforeMove = func(p string) error {
+		if p == ".gitignore" {
+			os.MkdirAll(filepath.Join(dir, "src"), 0o755)
+			os.WriteFile(filepath.Join(dir, "src", "index.mjs"), []byte("theirs"), 0o644)
+		}
+		return nil
+	}
+	defer func() { testHookBeforeMove = nil }()
+	if _, err := Write(sampleFiles(), dir, CreateOnly); err == nil {
+		t.Error("the write succeeded over a file that appeared during it")
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "src", "index.mjs")); string(b) != "theirs" {
+		t.Errorf("a file that appeared during the write was replaced: %q", b)
+	}
+}
+
+func TestCheckTargetParentMustBeADirectory(t *testing.T) {
+	base := t.TempDir()
+	os.WriteFile(filepath.Join(base, "file"), []byte("x"), 0o644)
+	if err := CheckTarget(sampleFiles(), filepath.Join(base, "file", "proj"), CreateOnly); err == nil || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("CheckTarget under a file: %v", err)
+	}
+	if err := CheckTarget(sampleFiles(), filepath.Join(base, "new", "proj"), CreateOnly); err != nil {
+		t.Errorf("CheckTarget under a missing parent: %v", err)
+	}
 }
 
 // TestWriteCancelledLeavesNothing cancels before the write (as SIGINT does

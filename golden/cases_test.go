@@ -23,12 +23,17 @@ type goldenCase struct {
 }
 
 // cases cover both IaC flavours with the defaults, and the non-default
-// choices (public URL, x86_64, nodejs22.x) for each.
+// choices (public URL, x86_64, nodejs22.x) for each; then s3-proxy serving an
+// existing bucket's prefix, and creating its own bucket.
 var cases = []goldenCase{
 	{"echo-sam", generator.Options{Name: "echo-sam"}},
 	{"echo-cdk", generator.Options{Name: "echo-cdk", IaC: "cdk"}},
 	{"echo-sam-public", generator.Options{Name: "echo-sam-public", Auth: "none", Arch: "x86_64", Runtime: "nodejs22.x", Memory: 512, Timeout: 120}},
 	{"echo-cdk-public", generator.Options{Name: "echo-cdk-public", IaC: "cdk", Auth: "none", Arch: "x86_64", Runtime: "nodejs22.x", Memory: 512, Timeout: 120}},
+	{"s3-proxy-sam", generator.Options{Name: "s3-proxy-sam", Template: "s3-proxy", Set: map[string]string{"bucket": "example-assets", "prefix": "public/"}}},
+	{"s3-proxy-cdk", generator.Options{Name: "s3-proxy-cdk", Template: "s3-proxy", IaC: "cdk", Set: map[string]string{"bucket": "example-assets", "prefix": "public/"}}},
+	{"s3-proxy-sam-created", generator.Options{Name: "s3-proxy-sam-created", Template: "s3-proxy"}},
+	{"s3-proxy-cdk-created", generator.Options{Name: "s3-proxy-cdk-created", Template: "s3-proxy", IaC: "cdk", Auth: "none"}},
 }
 
 func (c goldenCase) render() (generator.Files, error) {

@@ -33,12 +33,20 @@ func TestGeneratedProjects(t *testing.T) {
 			t.Parallel()
 			opts := c.opts.WithDefaults()
 			dir := copyTree(t, c.name)
-			run(t, dir, 5*time.Minute, "npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
-			out := run(t, dir, 2*time.Minute, "npm", "test")
-			if !regexp.MustCompile(`(?m)^# fail 0$`).MatchString(out) || !regexp.MustCompile(`(?m)^# pass [1-9]`).MatchString(out) {
-				t.Fatalf("npm test did not report passing tests:\n%s", out)
+			files, err := c.render()
+			if err != nil {
+				t.Fatal(err)
 			}
-			runReadmeSnippet(t, dir)
+			pkg, _ := files.Get("package.json")
+			if !strings.Contains(string(pkg.Content), `"dependencies":`) {
+				// No runtime dependencies: the tests must pass before npm install.
+				npmTest(t, dir)
+			}
+			run(t, dir, 5*time.Minute, "npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
+			npmTest(t, dir)
+			if opts.Template != "s3-proxy" { // needs S3; TestS3ProxyAgainstS3Server runs it
+				runReadmeSnippet(t, dir, nil)
+			}
 
 			var tmpl cfnTemplate
 			switch opts.IaC {
@@ -54,7 +62,56 @@ func TestGeneratedProjects(t *testing.T) {
 				tmpl = readSynthesized(t, dir)
 			}
 			checkFunctionURL(t, tmpl, opts.Auth == "none")
+			checkLeastPrivilege(t, tmpl)
 		})
+	}
+}
+
+// npmTest runs the project's tests with the TAP reporter (Node 23 and later
+// default to another one) and checks that some ran and none failed.
+func npmTest(t *testing.T, dir string) {
+	t.Helper()
+	out := run(t, dir, 2*time.Minute, "npm", "test", "--", "--test-reporter=tap")
+	if !regexp.MustCompile(`(?m)^# fail 0$`).MatchString(out) || !regexp.MustCompile(`(?m)^# pass [1-9]`).MatchString(out) {
+		t.Fatalf("npm test did not report passing tests:\n%s", out)
+	}
+}
+
+// checkLeastPrivilege checks that no IAM statement allows an action on "*",
+// and that every log group has a retention period.
+func checkLeastPrivilege(t *testing.T, tmpl cfnTemplate) {
+	t.Helper()
+	for name, r := range tmpl.Resources {
+		switch r.Type {
+		case "AWS::IAM::Role", "AWS::IAM::Policy":
+			if _, ok := r.Properties["ManagedPolicyArns"]; ok {
+				t.Errorf("%s: managed policies attached; the generated roles grant only what the function needs", name)
+			}
+			b, _ := json.Marshal(r.Properties)
+			var walk func(any)
+			walk = func(v any) {
+				switch v := v.(type) {
+				case map[string]any:
+					if v["Effect"] == "Allow" && (v["Resource"] == "*" || fmt.Sprint(v["Resource"]) == "[*]") {
+						t.Errorf("%s: a statement allows %v on every resource", name, v["Action"])
+					}
+					for _, x := range v {
+						walk(x)
+					}
+				case []any:
+					for _, x := range v {
+						walk(x)
+					}
+				}
+			}
+			var props any
+			json.Unmarshal(b, &props)
+			walk(props)
+		case "AWS::Logs::LogGroup":
+			if r.Properties["RetentionInDays"] != float64(30) {
+				t.Errorf("%s: RetentionInDays %v, want 30", name, r.Properties["RetentionInDays"])
+			}
+		}
 	}
 }
 
@@ -129,7 +186,7 @@ func readSynthesized(t *testing.T, dir string) cfnTemplate {
 
 // runReadmeSnippet runs the "try the sample event" command the generated
 // README shows, so the documentation cannot drift from the code.
-func runReadmeSnippet(t *testing.T, dir string) {
+func runReadmeSnippet(t *testing.T, dir string, env []string) {
 	t.Helper()
 	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
 	if err != nil {
@@ -139,7 +196,7 @@ func runReadmeSnippet(t *testing.T, dir string) {
 	if m == nil {
 		t.Fatal("README.md has no `node --input-type=module -e` snippet to run")
 	}
-	out := run(t, dir, time.Minute, "sh", "-c", string(m[1]))
+	out := runEnv(t, dir, time.Minute, env, "sh", "-c", string(m[1]))
 	if !strings.HasPrefix(out, "200 ") {
 		t.Errorf("README snippet printed %q, want a 200 status first", firstLine(out))
 	}
@@ -158,12 +215,19 @@ func requireTools(t *testing.T, tools ...string) {
 // test with that output if the command fails or outlives timeout.
 func run(t *testing.T, dir string, timeout time.Duration, name string, args ...string) string {
 	t.Helper()
+	return runEnv(t, dir, timeout, nil, name, args...)
+}
+
+// runEnv is run with extra environment variables.
+func runEnv(t *testing.T, dir string, timeout time.Duration, env []string, name string, args ...string) string {
+	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
 		"CDK_DISABLE_CLI_TELEMETRY=true", // no network beyond the npm registry here
 		"NO_COLOR=1",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

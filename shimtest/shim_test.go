@@ -2,7 +2,8 @@
 // (streamify.test.mjs beside this file) from go test. The shim lives in
 // templates/base/src/streamify.mjs and is copied into every project; the
 // suite checks it byte for byte against the captures of the real Lambda
-// runtime client in ../shared/wire.
+// runtime client, copied into testdata/ from the project's shared wire
+// captures.
 package shimtest
 
 import (
@@ -16,7 +17,9 @@ func TestShim(t *testing.T) {
 	if err != nil {
 		t.Fatal("node is not on PATH: the shim's tests run with Node.js 20 or newer")
 	}
-	out, err := exec.Command(node, "--test", "--test-reporter=tap", ".").CombinedOutput()
+	// The file is named: Node 21 and later no longer search a directory
+	// given to --test.
+	out, err := exec.Command(node, "--test", "--test-reporter=tap", "streamify.test.mjs").CombinedOutput()
 	if err != nil {
 		t.Fatalf("node --test failed: %v\n%s", err, out)
 	}

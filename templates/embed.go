@@ -13,5 +13,5 @@ import "embed"
 
 // FS is the template tree. The all: prefix keeps dotfiles such as .gitignore.
 //
-//go:embed all:base all:sam all:cdk all:echo
+//go:embed all:base all:sam all:cdk all:echo all:s3-proxy
 var FS embed.FS

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -23,6 +24,8 @@ const (
 	exitOK     = 0
 	exitFailed = 1 // generation or writing failed
 	exitUsage  = 2 // usage or validation error
+	// exitInterrupted is the shell's convention for SIGINT (128 + 2).
+	exitInterrupted = 130
 )
 
 // version is the streamgen version. Release builds set it with
@@ -93,6 +96,10 @@ func (a *app) run(args []string) int {
 	if err == nil {
 		return exitOK
 	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(a.stderr, "streamgen: interrupted; nothing was written")
+		return exitInterrupted
+	}
 	a.printError(err)
 	var f failure
 	if errors.As(err, &f) {
@@ -113,8 +120,25 @@ func (a *app) printError(err error) {
 		lines = []string{err.Error()}
 	}
 	for _, l := range lines {
-		fmt.Fprintf(a.stderr, "streamgen: error: %s\n", generator.SanitizeMessage(l))
+		fmt.Fprintf(a.stderr, "streamgen: error: %s\n", generator.SanitizeMessage(foldSuggestions(l)))
 	}
+}
+
+// foldSuggestions turns cobra's multi-line "Did you mean this?" block into
+// one line, so every error is exactly one line on stderr and any newline
+// left is one a user typed (which SanitizeMessage escapes).
+func foldSuggestions(msg string) string {
+	head, block, ok := strings.Cut(msg, "\n\nDid you mean this?\n")
+	if !ok {
+		return msg
+	}
+	var names []string
+	for _, l := range strings.Split(block, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			names = append(names, strconv.Quote(l))
+		}
+	}
+	return head + "; did you mean " + strings.Join(names, " or ") + "? Run `streamgen --help` for the commands"
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -136,6 +160,7 @@ error.`,
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
+	root.SetVersionTemplate("streamgen {{.Version}}\n")
 	root.CompletionOptions.HiddenDefaultCmd = true
 	root.AddCommand(a.newCommand(), a.listCommand(), a.versionCommand())
 	return root
@@ -157,7 +182,8 @@ func flagError(err error) error {
 
 type newFlags struct {
 	opts      generator.Options
-	nameGiven bool // NAME was on the command line, even if empty
+	sets      []string // raw --set KEY=VALUE arguments
+	nameGiven bool     // NAME was on the command line, even if empty
 	// emptied lists flags given explicitly as "" or 0, which the generator
 	// would otherwise read as "use the default".
 	emptied []error
@@ -187,6 +213,7 @@ Exit codes: 0 success, 1 generation or writing failed, 2 usage or validation
 error.`,
 		Example: `  streamgen new my-stream
   streamgen new my-stream --iac cdk --arch x86_64 --memory 512
+  streamgen new assets --template s3-proxy --set bucket=my-assets --set prefix=public/
   streamgen new public-demo --auth none --dir ./demos/public --dry-run`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -194,24 +221,62 @@ error.`,
 				nf.opts.Name, nf.nameGiven = args[0], true
 			}
 			nf.emptied = explicitZeroes(cmd.Flags(), nf.opts)
+			set, err := parseSets(nf.sets)
+			if err != nil {
+				return err
+			}
+			nf.opts.Set = set
 			return a.runNew(nf)
 		},
 	}
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
 	f := cmd.Flags()
-	f.StringVar(&nf.opts.Template, "template", generator.DefaultTemplate, "template to render (see `streamgen list`)")
+	f.StringVar(&nf.opts.Template, "template", generator.DefaultTemplate, "template to render (streamgen list shows them)")
 	f.StringVar(&nf.opts.IaC, "iac", generator.DefaultIaC, "infrastructure as code: "+strings.Join(generator.IaCChoices, " or "))
 	f.StringVar(&nf.opts.Runtime, "runtime", generator.DefaultRuntime, "Lambda runtime: "+strings.Join(generator.RuntimeChoices, " or "))
 	f.StringVar(&nf.opts.Arch, "arch", generator.DefaultArch, "Lambda architecture: "+strings.Join(generator.ArchChoices, " or "))
-	f.IntVar(&nf.opts.Memory, "memory", generator.DefaultMemory, fmt.Sprintf("function memory in MB (%d-%d)", generator.MinMemory, generator.MaxMemory))
-	f.IntVar(&nf.opts.Timeout, "timeout", generator.DefaultTimeout, fmt.Sprintf("function timeout in seconds (%d-%d)", generator.MinTimeout, generator.MaxTimeout))
+	f.IntVar(&nf.opts.Memory, "memory", 0, fmt.Sprintf("function memory in MB, %d-%d (default %s)", generator.MinMemory, generator.MaxMemory, templateDefaults(func(t generator.Template) int { return t.Memory }, generator.DefaultMemory)))
+	f.IntVar(&nf.opts.Timeout, "timeout", 0, fmt.Sprintf("function timeout in seconds, %d-%d (default %s)", generator.MinTimeout, generator.MaxTimeout, templateDefaults(func(t generator.Template) int { return t.Timeout }, generator.DefaultTimeout)))
 	f.StringVar(&nf.opts.Auth, "auth", generator.DefaultAuth, "Function URL auth: iam (SigV4-signed callers) or none (public)")
+	f.StringArrayVar(&nf.sets, "set", nil, "template parameter KEY=VALUE, repeatable (streamgen list shows each template's keys)")
 	f.StringVar(&nf.dir, "dir", "", "target directory (default ./NAME)")
 	f.BoolVar(&nf.force, "force", false, "write into a non-empty directory, overwriting only generated files")
 	f.BoolVar(&nf.dryRun, "dry-run", false, "print the files that would be written and write nothing")
 	f.BoolVar(&nf.noInput, "no-input", false, "never prompt; a missing value is an error")
 	f.SortFlags = false
 	return cmd
+}
+
+// templateDefaults describes a per-template default for --help, e.g.
+// "256; s3-proxy 512".
+func templateDefaults(get func(generator.Template) int, fallback int) string {
+	out := fmt.Sprint(fallback)
+	for _, t := range generator.Templates() {
+		if v := get(t); v != 0 && v != fallback {
+			out += fmt.Sprintf("; %s %d", t.Name, v)
+		}
+	}
+	return out
+}
+
+// parseSets turns repeated --set KEY=VALUE arguments into a map. Which keys
+// a template takes, and what values, is the generator's to check.
+func parseSets(args []string) (map[string]string, error) {
+	if len(args) == 0 {
+		return nil, nil
+	}
+	set := map[string]string{}
+	for _, arg := range args {
+		key, value, ok := strings.Cut(arg, "=")
+		if !ok || key == "" {
+			return nil, &generator.InvalidError{Field: "--set", Value: arg, Reason: "it is not KEY=VALUE", Hint: "write it as --set bucket=my-bucket"}
+		}
+		if _, dup := set[key]; dup {
+			return nil, &generator.InvalidError{Field: "--set", Value: arg, Reason: "the key " + generator.Quote(key) + " is given twice", Hint: "give each key once"}
+		}
+		set[key] = value
+	}
+	return set, nil
 }
 
 // explicitZeroes reports flags set to "" or 0 on the command line: the
@@ -240,7 +305,7 @@ func (a *app) runNew(nf newFlags) error {
 		if nf.noInput || a.prompter == nil {
 			return usagef("missing NAME: pass the project name, e.g. `streamgen new my-stream`")
 		}
-		name, err := a.prompter.Input("Project name", "lowercase letters, digits and hyphens, e.g. my-stream", generator.ValidateName)
+		name, err := a.prompter.Input(a.ctx, "Project name", "lowercase letters, digits and hyphens, e.g. my-stream", generator.ValidateName)
 		if err != nil {
 			return err
 		}
@@ -267,11 +332,10 @@ func (a *app) runNew(nf newFlags) error {
 			return classify(err)
 		}
 		fmt.Fprintf(a.stdout, "Dry run: would write %d files to %s (nothing was written):\n", len(files), displayDir(dir))
-		tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 		for _, f := range files {
-			fmt.Fprintf(tw, "  %v\t%d\t  %s\t\n", f.Mode, len(f.Content), f.Path)
+			fmt.Fprintf(a.stdout, "  %v %7d  %s\n", f.Mode, len(f.Content), f.Path)
 		}
-		return tw.Flush()
+		return nil
 	}
 	res, err := generator.WriteContext(a.ctx, files, dir, policy)
 	if err != nil {
@@ -284,20 +348,24 @@ func (a *app) runNew(nf newFlags) error {
 func (a *app) printCreated(nf newFlags, res *generator.Result) {
 	o := nf.opts.WithDefaults()
 	w := a.stdout
-	verb := "Created"
+	fmt.Fprintf(w, "Generated %s from template %s (%s, %s on %s, %d MB, %d s timeout, auth %s)",
+		displayDir(res.Dir), o.Template, strings.ToUpper(o.IaC), o.Runtime, o.Arch, o.Memory, o.Timeout, o.Auth)
 	if len(res.Overwritten) > 0 {
-		verb = fmt.Sprintf("Updated (%d files overwritten, %d created; other files left alone)", len(res.Overwritten), len(res.Created))
+		fmt.Fprintf(w, "; %d files overwritten, %d created, other files left alone", len(res.Overwritten), len(res.Created))
 	}
-	fmt.Fprintf(w, "%s %s from template %s (%s, %s on %s, %d MB, %d s timeout, auth %s):\n",
-		verb, displayDir(res.Dir), o.Template, strings.ToUpper(o.IaC), o.Runtime, o.Arch, o.Memory, o.Timeout, o.Auth)
+	fmt.Fprintln(w, ":")
 	for _, p := range append(append([]string(nil), res.Created...), res.Overwritten...) {
 		fmt.Fprintf(w, "  %s\n", p)
 	}
 	fmt.Fprintf(w, "\nNext steps:\n  cd %s\n", shellQuote(res.Dir))
+	t, _ := generator.TemplateByName(o.Template)
+	if o.IaC == generator.IaCCDK || len(t.Dependencies)+len(t.DevDependencies) > 0 {
+		fmt.Fprintf(w, "  npm install\n")
+	}
 	if o.IaC == generator.IaCCDK {
-		fmt.Fprintf(w, "  npm install\n  npm test\n  npx cdk deploy\n")
+		fmt.Fprintf(w, "  npm test\n  npx cdk deploy\n")
 	} else {
-		fmt.Fprintf(w, "  npm test\n  sam build && sam deploy --guided\n")
+		fmt.Fprintf(w, "  npm test\n  sam build && sam deploy --guided --stack-name %s\n", o.Name)
 	}
 }
 
@@ -320,13 +388,16 @@ func shellQuote(s string) string {
 func (a *app) listCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:     "list",
-		Short:   "List the templates",
+		Short:   "List the templates and their --set parameters",
 		Example: "  streamgen list",
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 			for _, t := range generator.Templates() {
 				fmt.Fprintf(tw, "%s\t%s\n", t.Name, t.Description)
+				for _, p := range t.Params {
+					fmt.Fprintf(tw, "\t  --set %s=...  %s\n", p.Name, p.Help)
+				}
 			}
 			return tw.Flush()
 		},

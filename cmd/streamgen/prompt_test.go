@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -11,7 +14,7 @@ import (
 func TestLinePrompterReasksUntilValid(t *testing.T) {
 	var out bytes.Buffer
 	p := newLinePrompter(strings.NewReader("My App\nhttp\nmy-app\n"), &out)
-	got, err := p.Input("Project name", "lowercase", generator.ValidateName)
+	got, err := p.Input(t.Context(), "Project name", "lowercase", generator.ValidateName)
 	if err != nil || got != "my-app" {
 		t.Fatalf("Input = %q, %v", got, err)
 	}
@@ -23,15 +26,23 @@ func TestLinePrompterReasksUntilValid(t *testing.T) {
 func TestLinePrompterGivesUp(t *testing.T) {
 	var out bytes.Buffer
 	p := newLinePrompter(strings.NewReader("A\nB\nC\nd\n"), &out)
-	if _, err := p.Input("Project name", "lowercase", generator.ValidateName); err == nil {
+	if _, err := p.Input(t.Context(), "Project name", "lowercase", generator.ValidateName); err == nil {
 		t.Error("accepted after three invalid answers")
 	}
 	p = newLinePrompter(strings.NewReader(""), &out)
-	if _, err := p.Input("Project name", "lowercase", generator.ValidateName); err == nil || !strings.Contains(err.Error(), "pass it on the command line") {
+	if _, err := p.Input(t.Context(), "Project name", "lowercase", generator.ValidateName); err == nil || !strings.Contains(err.Error(), "pass it on the command line") {
 		t.Errorf("EOF: err = %v", err)
 	}
+	// Ctrl-C while waiting for an answer: the prompt returns at once.
+	blocked, _ := io.Pipe()
+	p = newLinePrompter(blocked, &out)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := p.Input(ctx, "Project name", "lowercase", generator.ValidateName); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled prompt: err = %v", err)
+	}
 	p = newLinePrompter(strings.NewReader("last-line-without-newline"), &out)
-	if got, err := p.Input("Project name", "lowercase", generator.ValidateName); err != nil || got != "last-line-without-newline" {
+	if got, err := p.Input(t.Context(), "Project name", "lowercase", generator.ValidateName); err != nil || got != "last-line-without-newline" {
 		t.Errorf("unterminated line: %q, %v", got, err)
 	}
 }

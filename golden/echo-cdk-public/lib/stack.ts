@@ -17,6 +17,7 @@ export class EchoCdkPublicStack extends cdk.Stack {
     // part of the stack (no `logRetention` custom resource).
     const logGroup = new logs.LogGroup(this, "Logs", {
       retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: cdk.RemovalPolicy.DESTROY, // logs go with the stack
     });
 
     // Least privilege: the function may write to its own log group and do

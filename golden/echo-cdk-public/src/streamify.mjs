@@ -41,8 +41,12 @@ const DEFAULT_TIMEOUT_MS = 3000;
  */
 export function streamifyResponse(handler, options) {
   // Looked up on every call rather than at import time, so a test can install
-  // a stand-in for the runtime's global after importing this module.
-  if (globalThis.awslambda) return globalThis.awslambda.streamifyResponse(handler, options);
+  // a stand-in for the runtime's global after importing this module. The
+  // function itself is checked, not just the global: the AWS SDK creates an
+  // empty `globalThis.awslambda` of its own outside Lambda.
+  if (typeof globalThis.awslambda?.streamifyResponse === 'function') {
+    return globalThis.awslambda.streamifyResponse(handler, options);
+  }
 
   if (typeof handler !== 'function') {
     throw new TypeError('streamifyResponse() expects a handler function');
@@ -62,7 +66,9 @@ export function streamifyResponse(handler, options) {
  */
 export class HttpResponseStream {
   static from(responseStream, prelude) {
-    if (globalThis.awslambda) return globalThis.awslambda.HttpResponseStream.from(responseStream, prelude);
+    if (typeof globalThis.awslambda?.HttpResponseStream?.from === 'function') {
+      return globalThis.awslambda.HttpResponseStream.from(responseStream, prelude);
+    }
 
     // Same contract as the runtime: nothing is sent now. The prelude goes out
     // on the first write(), as its own chunk, then the 8 NULs as another.
@@ -91,7 +97,8 @@ export class HttpResponseStream {
  *
  * It rejects, with an Error whose `code` starts with STREAMIFY_, for mistakes
  * that need a code change: a handler not wrapped by streamifyResponse(), a
- * non-async handler, a stream never ended (Lambda would hang until timeout),
+ * non-async handler, a stream still not ended at the timeout (Lambda hangs
+ * until its timeout then),
  * end() with no write after from() (Lambda drops status and headers), and a
  * handler still running at the timeout. The messages say what to change.
  *
@@ -116,11 +123,14 @@ export async function invoke(handler, event = {}, { context, timeoutMs = DEFAULT
   stream.on('error', (error) => { streamError ??= error; });
 
   const deadline = Date.now() + timeoutMs;
+  const state = { returned: false };
   const outcome = await settleWithin(
-    runHandler(handler, eventCopy, stream, localContext(context, deadline)), timeoutMs);
+    runHandler(handler, eventCopy, stream, localContext(context, deadline), state), timeoutMs);
 
   if (outcome.problem) {
-    const problem = PROBLEMS[outcome.problem](timeoutMs, stream);
+    // Timed out after the handler returned: the stream was never ended.
+    const kind = outcome.problem === 'timedOut' && state.returned && !stream.writableEnded ? 'notEnded' : outcome.problem;
+    const problem = PROBLEMS[kind](timeoutMs, stream);
     stream.destroy();
     throw problem;
   }
@@ -190,8 +200,12 @@ class LocalResponseStream extends Writable {
   }
 }
 
-// Calls the handler the way the runtime does and says how it went.
-async function runHandler(handler, event, stream, context) {
+// Calls the handler the way the runtime does and says how it went. As in
+// the runtime, the invocation is over when the response stream has finished,
+// not when the handler returns: a handler may return and end the stream
+// later (say, after `source.pipe(responseStream)`). One that never ends it
+// hangs in Lambda until the timeout; here invoke()'s timeout reports that.
+async function runHandler(handler, event, stream, context, state) {
   let pending;
   try {
     pending = handler(event, stream, context);
@@ -207,7 +221,7 @@ async function runHandler(handler, event, stream, context) {
   } catch (error) {
     return { failed: true, error };
   }
-  if (!stream.writableEnded) return { problem: 'notEnded' };
+  state.returned = true;
   await closed(stream);
   return {};
 }
@@ -217,9 +231,10 @@ const PROBLEMS = {
   nonAsync: () => usageError('STREAMIFY_NON_ASYNC',
     'Streaming does not support non-async handlers. (Lambda fails the invocation with this message.) ' +
     'Declare the handler async, or return a Promise that settles once the response is written.'),
-  notEnded: () => usageError('STREAMIFY_NOT_ENDED',
-    'The handler returned without ending its response stream. In Lambda the invocation would hang ' +
-    'until the function times out. Call responseStream.end() before returning, or stream with ' +
+  notEnded: (timeoutMs) => usageError('STREAMIFY_NOT_ENDED',
+    `The handler returned without ending its response stream, which was still open ${timeoutMs} ms ` +
+    'after the invocation started. In Lambda the invocation hangs like this until the function times out. ' +
+    'Call responseStream.end() when the response is complete, or stream with ' +
     '`await pipeline(source, responseStream)`, which ends it for you.'),
   timedOut: (timeoutMs, stream) => usageError('STREAMIFY_TIMEOUT',
     `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds. The handler had not finished ` +

@@ -151,7 +151,7 @@ and a SAM template or CDK app whose Function URL streams (InvokeMode
 RESPONSE_STREAM).
 
 Exit codes: 0 success, 1 generation or writing failed, 2 usage or validation
-error.`,
+error, 130 interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       streamgenVersion(),
@@ -210,7 +210,7 @@ it never deletes other files. Nothing is written when any value is invalid,
 and an interrupted run leaves nothing behind.
 
 Exit codes: 0 success, 1 generation or writing failed, 2 usage or validation
-error.`,
+error, 130 interrupted.`,
 		Example: `  streamgen new my-stream
   streamgen new my-stream --iac cdk --arch x86_64 --memory 512
   streamgen new assets --template s3-proxy --set bucket=my-assets --set prefix=public/

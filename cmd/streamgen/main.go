@@ -10,7 +10,8 @@
 //	streamgen version            print the version
 //
 // Exit codes: 0 success, 1 generation or writing failed, 2 usage or
-// validation error. See `streamgen new --help` for every flag.
+// validation error, 130 interrupted. See `streamgen new --help` for every
+// flag.
 package main
 
 import (

@@ -12,6 +12,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+// stdout carries only the results: the handler's own logs go to stderr.
+console.log = console.info = console.debug = console.error;
+
 const [handlerModule, eventsFile] = process.argv.slice(2);
 const { invoke } = await import(pathToFileURL(resolve('src/streamify.mjs')).href);
 const { handler } = await import(pathToFileURL(resolve(handlerModule)).href);

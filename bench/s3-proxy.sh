@@ -42,7 +42,8 @@ for key in 64mib.bin 1gib.bin; do
     # Alternate the order so neither mode always runs on a warmer server.
     if [ $((round % 2)) -eq 1 ]; then order="direct handler"; else order="handler direct"; fi
     for mode in $order; do
-      (cd "$work/proj" && node s3proxy-read.mjs "$mode" "$key") | tee -a "$results"
+      # Keep only the result line; the handler logs to stdout too.
+      (cd "$work/proj" && node --no-warnings s3proxy-read.mjs "$mode" "$key") | grep '^{"mode"' | tee -a "$results"
     done
   done
 done

@@ -10,31 +10,6 @@
 import { Writable } from 'node:stream';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
-const [mode, key] = process.argv.slice(2);
-const started = performance.now();
-let bytes = 0;
-
-if (mode === 'direct') {
-  const s3 = new S3Client({ forcePathStyle: true });
-  const res = await s3.send(new GetObjectCommand({ Bucket: process.env.BUCKET, Key: process.env.PREFIX + key }));
-  for await (const chunk of res.Body) bytes += chunk.length;
-} else if (mode === 'handler') {
-  const { handler } = await import(new URL('./src/index.mjs', `file://${process.cwd()}/`).href);
-  const sink = new CountingResponseStream();
-  await handler(functionUrlEvent(key), sink, { awsRequestId: 'bench', getRemainingTimeInMillis: () => 900_000 });
-  await new Promise((resolve, reject) => sink.writableFinished ? resolve() : sink.on('finish', resolve).on('error', reject));
-  bytes = sink.bodyBytes;
-} else {
-  throw new Error(`unknown mode ${mode}`);
-}
-
-const seconds = (performance.now() - started) / 1000;
-console.log(JSON.stringify({
-  mode, key, bytes, seconds: +seconds.toFixed(3),
-  mibPerSecond: +(bytes / 2 ** 20 / seconds).toFixed(1),
-  peakRssMiB: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
-}));
-
 // A response stream like the runtime's that counts body bytes and keeps
 // none: it honours setContentType and the prelude hook HttpResponseStream
 // installs, and acknowledges each write at once, like a fast client.
@@ -62,3 +37,28 @@ function functionUrlEvent(k) {
     requestContext: { http: { method: 'GET', path: `/${k}` }, requestId: 'bench' }, isBase64Encoded: false,
   };
 }
+
+const [mode, key] = process.argv.slice(2);
+const started = performance.now();
+let bytes = 0;
+
+if (mode === 'direct') {
+  const s3 = new S3Client({ forcePathStyle: true });
+  const res = await s3.send(new GetObjectCommand({ Bucket: process.env.BUCKET, Key: process.env.PREFIX + key }));
+  for await (const chunk of res.Body) bytes += chunk.length;
+} else if (mode === 'handler') {
+  const { handler } = await import(new URL('./src/index.mjs', `file://${process.cwd()}/`).href);
+  const sink = new CountingResponseStream();
+  await handler(functionUrlEvent(key), sink, { awsRequestId: 'bench', getRemainingTimeInMillis: () => 900_000 });
+  await new Promise((resolve, reject) => sink.writableFinished ? resolve() : sink.on('finish', resolve).on('error', reject));
+  bytes = sink.bodyBytes;
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
+
+const seconds = (performance.now() - started) / 1000;
+console.log(JSON.stringify({
+  mode, key, bytes, seconds: +seconds.toFixed(3),
+  mibPerSecond: +(bytes / 2 ** 20 / seconds).toFixed(1),
+  peakRssMiB: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
+}));

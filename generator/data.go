@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"strconv"
@@ -48,6 +49,17 @@ type Data struct {
 	DevDependencies []NPMPackage // build, test and IaC tooling
 	// Bundle says the handler is bundled with esbuild for deployment.
 	Bundle bool
+
+	// Variant is the value of the template's VariantParam ("bedrock"), or
+	// "" for templates without variants.
+	Variant string
+
+	// llm-stream parameters.
+	Provider        string   // bedrock or openai
+	ModelID         string   // the model (or inference profile) id
+	BaseURL         string   // openai: the API's base URL
+	APIKeyParameter string   // openai: SSM SecureString parameter name
+	CORSOrigins     []string // origins CORS allows; none when empty
 
 	// s3-proxy parameters.
 	Bucket       string // the bucket to serve; empty when the stack creates one
@@ -120,6 +132,34 @@ func (d Data) S3KeyPattern() string { return "s3://BUCKET/" + d.Prefix + "KEY" }
 // SampleObjectKey is the S3 key the sample event asks for.
 func (d Data) SampleObjectKey() string { return d.Prefix + "reports/2024/summary.pdf" }
 
+// IsLLM reports whether the project is the llm-stream template.
+func (d Data) IsLLM() bool { return d.Template == "llm-stream" }
+
+// IsBedrock reports whether an llm-stream project calls Amazon Bedrock.
+func (d Data) IsBedrock() bool { return d.IsLLM() && d.Provider == "bedrock" }
+
+// IsOpenAI reports whether an llm-stream project calls an OpenAI-compatible API.
+func (d Data) IsOpenAI() bool { return d.IsLLM() && d.Provider == "openai" }
+
+// BedrockModelARNs are the resources bedrock:InvokeModelWithResponseStream
+// is allowed on, as Fn::Sub strings: the foundation model in the stack's
+// region or, for a cross-region inference profile ("us.model"), the profile
+// and the model in the regions the profile routes to.
+func (d Data) BedrockModelARNs() []string {
+	if p := inferenceProfilePrefix(d.ModelID); p != "" {
+		return []string{
+			"arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:inference-profile/" + d.ModelID,
+			"arn:${AWS::Partition}:bedrock:*::foundation-model/" + strings.TrimPrefix(d.ModelID, p),
+		}
+	}
+	return []string{"arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/" + d.ModelID}
+}
+
+// APIKeyParameterARN is the SSM parameter's ARN as an Fn::Sub string.
+func (d Data) APIKeyParameterARN() string {
+	return "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter" + d.APIKeyParameter
+}
+
 // IsS3Proxy reports whether the project is the s3-proxy template.
 func (d Data) IsS3Proxy() bool { return d.Template == "s3-proxy" }
 
@@ -173,16 +213,32 @@ func newData(o Options) Data {
 	if len(o.Set) > 0 {
 		d.Set = maps.Clone(o.Set)
 	}
-	d.Dependencies = npmPackages(t.Dependencies)
+	params := t.resolveParams(o.Set)
+	if t.VariantParam != "" {
+		d.Variant = params[t.VariantParam]
+	}
+	d.Dependencies = npmPackages(t.Dependencies, t.VariantDependencies[d.Variant])
 	devDeps := []map[string]string{t.DevDependencies}
 	if d.IsCDK() {
 		devDeps = append(devDeps, cdkDevDependencies)
 	}
 	d.DevDependencies = npmPackages(devDeps...)
 	d.Bundle = t.Bundle
-	params := t.resolveParams(o.Set)
 	d.Bucket, d.Prefix = params["bucket"], params["prefix"]
 	d.CreateBucket = d.IsS3Proxy() && d.Bucket == ""
+	if d.IsLLM() {
+		d.Provider, d.ModelID = params["provider"], params["model"]
+		if d.Provider == "openai" {
+			d.ModelID = cmp.Or(d.ModelID, defaultOpenAIModel)
+			d.BaseURL = strings.TrimSuffix(cmp.Or(params["baseUrl"], defaultOpenAIBaseURL), "/")
+			d.APIKeyParameter = cmp.Or(params["apiKeyParameter"], "/"+d.Name+"/openai-api-key")
+		} else {
+			d.ModelID = cmp.Or(d.ModelID, defaultBedrockModel)
+		}
+		if origins := params["corsOrigins"]; origins != "" {
+			d.CORSOrigins = strings.Split(origins, ",")
+		}
+	}
 	return d
 }
 

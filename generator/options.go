@@ -206,13 +206,19 @@ func validateSet(t Template, set map[string]string) []error {
 			errs = append(errs, invalid("--set key", key, "unknown parameter", hint+" (see `streamgen list`)"))
 			continue
 		}
-		if err := checkText("--set "+key, value); err != nil {
+		switch err := checkText("--set "+key, value); {
+		case err != nil:
 			errs = append(errs, err)
-		} else if p.Validate != nil {
+		case len(p.Choices) > 0 && !slices.Contains(p.Choices, value):
+			errs = append(errs, invalid("--set "+key, value, "not a supported value", "choose one of "+strings.Join(p.Choices, ", ")))
+		case p.Validate != nil:
 			if err := p.Validate(value); err != nil {
 				errs = append(errs, err)
 			}
 		}
+	}
+	if len(errs) == 0 && t.Check != nil {
+		errs = append(errs, t.Check(t.resolveParams(set))...)
 	}
 	return errs
 }

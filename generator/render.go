@@ -134,7 +134,11 @@ func loadSource(fsys fs.FS) (*source, error) {
 // layer's file replaces an earlier one's at the same path.
 func (s *source) render(d Data) (Files, error) {
 	byPath := map[string]entry{}
-	for _, layer := range []string{"base", d.IaC, d.Template} {
+	layers := []string{"base", d.IaC, d.Template}
+	if d.Variant != "" {
+		layers = append(layers, d.Template+"-"+d.Variant)
+	}
+	for _, layer := range layers {
 		if _, ok := s.layers[layer]; !ok {
 			return nil, fmt.Errorf("template tree has no folder %q", layer)
 		}

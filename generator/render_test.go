@@ -2,6 +2,7 @@ package generator
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -29,14 +30,21 @@ func TestHostileValuesCannotChangeStructure(t *testing.T) {
 		"yaml": yamlString, "js": jsString, "sh": shellWord, "md": markdownText, "mdcode": markdownCode,
 		"json": func(s string) string { v, _ := jsonValue(s); return v },
 	}
-	for _, tc := range []struct{ template, iac, auth string }{
-		{"echo", "sam", "iam"}, {"echo", "sam", "none"}, {"echo", "cdk", "iam"}, {"echo", "cdk", "none"},
-		{"s3-proxy", "sam", "iam"}, {"s3-proxy", "cdk", "none"},
+	s3 := map[string]string{"bucket": "demo-bucket", "prefix": "public/"}
+	openai := map[string]string{"provider": "openai", "corsOrigins": "https://a.example,https://b.example"}
+	bedrock := map[string]string{"model": "us.anthropic.claude-3-5-haiku-20241022-v1:0", "corsOrigins": "https://a.example"}
+	for _, tc := range []struct {
+		template, iac, auth string
+		set                 map[string]string
+	}{
+		{"echo", "sam", "iam", nil}, {"echo", "sam", "none", nil}, {"echo", "cdk", "iam", nil}, {"echo", "cdk", "none", nil},
+		{"s3-proxy", "sam", "iam", s3}, {"s3-proxy", "cdk", "none", s3},
+		{"llm-stream", "sam", "iam", openai}, {"llm-stream", "cdk", "none", openai},
+		{"llm-stream", "sam", "none", bedrock}, {"llm-stream", "cdk", "iam", bedrock},
 	} {
 		iac, auth := tc.iac, tc.auth
 		{
-			benign := newData(Options{Name: "demo", Template: tc.template, IaC: iac, Auth: auth,
-				Set: map[string]string{"bucket": "demo-bucket", "prefix": "public/"}}.WithDefaults())
+			benign := newData(Options{Name: "demo", Template: tc.template, IaC: iac, Auth: auth, Set: tc.set}.WithDefaults())
 			want, err := src.render(benign)
 			if err != nil {
 				t.Fatal(err)
@@ -50,8 +58,24 @@ func TestHostileValuesCannotChangeStructure(t *testing.T) {
 				bad.StackName = h + "#stack"
 				bad.Description = h + "#desc"
 				bad.Version = h + "#version"
-				bad.Bucket = h + "#bucket"
-				bad.Prefix = h + "#prefix/"
+				// Template-specific fields only where the template uses
+				// them, so the shape (which sections render) stays the same.
+				setIf := func(field *string, v string) {
+					if *field != "" {
+						*field = v
+					}
+				}
+				setIf(&bad.Bucket, h+"#bucket")
+				setIf(&bad.Prefix, h+"#prefix/")
+				// Keep the inference-profile prefix, which decides how many
+				// resources the IAM statement lists.
+				setIf(&bad.ModelID, inferenceProfilePrefix(benign.ModelID)+h+"#model.v1")
+				setIf(&bad.BaseURL, h+"#url")
+				setIf(&bad.APIKeyParameter, h+"#param")
+				bad.CORSOrigins = nil
+				for i := range benign.CORSOrigins {
+					bad.CORSOrigins = append(bad.CORSOrigins, fmt.Sprintf("%s#origin%d", h, i))
+				}
 				got, err := src.render(bad)
 				if err != nil {
 					t.Errorf("%s/%s render with %q: %v", iac, auth, h, err)
@@ -88,15 +112,22 @@ func TestHostileValuesCannotChangeStructure(t *testing.T) {
 func stringValues(d, benign Data) [][2]string {
 	var out [][2]string
 	dv, bv := reflect.ValueOf(d), reflect.ValueOf(benign)
-	for i := range dv.NumField() {
-		if dv.Field(i).Kind() == reflect.String {
-			out = append(out, [2]string{dv.Field(i).String(), bv.Field(i).String()})
+	add := func(a, b reflect.Value) {
+		switch {
+		case a.Kind() == reflect.String:
+			out = append(out, [2]string{a.String(), b.String()})
+		case a.Kind() == reflect.Slice && a.Type().Elem().Kind() == reflect.String:
+			for j := range min(a.Len(), b.Len()) {
+				out = append(out, [2]string{a.Index(j).String(), b.Index(j).String()})
+			}
 		}
 	}
+	for i := range dv.NumField() {
+		add(dv.Field(i), bv.Field(i))
+	}
 	for i := range dv.NumMethod() {
-		m := dv.Method(i)
-		if m.Type().NumIn() == 0 && m.Type().NumOut() == 1 && m.Type().Out(0).Kind() == reflect.String {
-			out = append(out, [2]string{m.Call(nil)[0].String(), bv.Method(i).Call(nil)[0].String()})
+		if m := dv.Method(i); m.Type().NumIn() == 0 && m.Type().NumOut() == 1 {
+			add(m.Call(nil)[0], bv.Method(i).Call(nil)[0])
 		}
 	}
 	return out

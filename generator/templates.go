@@ -24,6 +24,14 @@ type Template struct {
 	// this template when not zero.
 	Memory  int
 	Timeout int
+	// VariantParam names the parameter that picks a variant of the
+	// template: its value v adds the template folder "<name>-<v>" as a
+	// last layer, and VariantDependencies[v] to the npm dependencies.
+	VariantParam        string
+	VariantDependencies map[string]map[string]string
+	// Check validates parameters against each other, after each passed
+	// its own validation; params holds every parameter, defaults included.
+	Check func(params map[string]string) []error
 	// Bundle says the handler is bundled with esbuild for deployment (SAM
 	// BuildMethod esbuild, CDK NodejsFunction). Templates without runtime
 	// dependencies deploy src/ as it is.
@@ -39,6 +47,8 @@ type Param struct {
 	// Default is the value when the parameter is not set; "" means the
 	// template has a behaviour for "not set" that Help describes.
 	Default string
+	// Choices, when set, are the only values accepted.
+	Choices []string
 	// Validate checks a value; nil accepts any text without control
 	// characters.
 	Validate func(value string) error
@@ -69,12 +79,35 @@ var builtinTemplates = []Template{
 		DevDependencies: map[string]string{"esbuild": esbuildVersion},
 		Bundle:          true,
 	},
+	{
+		Name:        "llm-stream",
+		Description: "Streams model tokens as Server-Sent Events from Amazon Bedrock or an OpenAI-compatible API, with cost guards",
+		Summary:     "Streams model tokens as Server-Sent Events",
+		Params: []Param{
+			{Name: "provider", Help: "bedrock (ConverseStream) or openai (any OpenAI-compatible /v1/chat/completions)", Default: "bedrock", Choices: []string{"bedrock", "openai"}},
+			{Name: "model", Help: "model id; bedrock default " + defaultBedrockModel + ", openai default " + defaultOpenAIModel, Validate: validateModelID},
+			{Name: "baseUrl", Help: "openai: the API's base URL (default " + defaultOpenAIBaseURL + ")", Validate: validateBaseURL},
+			{Name: "apiKeyParameter", Help: "openai: SSM SecureString parameter holding the API key (default /NAME/openai-api-key)", Validate: validateSSMParameterName},
+			{Name: "corsOrigins", Help: "comma-separated origins allowed by CORS, e.g. https://app.example.com; none by default", Validate: validateCORSOrigins},
+		},
+		Check:        checkLLMParams,
+		Timeout:      300, // long generations; the handler stops upstream calls before it
+		VariantParam: "provider",
+		VariantDependencies: map[string]map[string]string{
+			"bedrock": {"@aws-sdk/client-bedrock-runtime": bedrockClientVersion},
+			"openai":  {"@aws-sdk/client-ssm": ssmClientVersion},
+		},
+		DevDependencies: map[string]string{"esbuild": esbuildVersion},
+		Bundle:          true,
+	},
 }
 
 // Pinned npm versions the templates share.
 const (
-	s3ClientVersion = "3.1175.0"
-	esbuildVersion  = "0.28.2"
+	s3ClientVersion      = "3.1175.0"
+	bedrockClientVersion = "3.1164.0"
+	ssmClientVersion     = "3.1169.0"
+	esbuildVersion       = "0.28.2"
 )
 
 // Templates returns the built-in templates.

@@ -24,7 +24,9 @@ type goldenCase struct {
 
 // cases cover both IaC flavours with the defaults, and the non-default
 // choices (public URL, x86_64, nodejs22.x) for each; then s3-proxy serving an
-// existing bucket's prefix, and creating its own bucket.
+// existing bucket's prefix, and creating its own bucket; then llm-stream with
+// Bedrock (a foundation model, and an inference profile with CORS) and with
+// an OpenAI-compatible API.
 var cases = []goldenCase{
 	{"echo-sam", generator.Options{Name: "echo-sam"}},
 	{"echo-cdk", generator.Options{Name: "echo-cdk", IaC: "cdk"}},
@@ -34,6 +36,11 @@ var cases = []goldenCase{
 	{"s3-proxy-cdk", generator.Options{Name: "s3-proxy-cdk", Template: "s3-proxy", IaC: "cdk", Set: map[string]string{"bucket": "example-assets", "prefix": "public/"}}},
 	{"s3-proxy-sam-created", generator.Options{Name: "s3-proxy-sam-created", Template: "s3-proxy"}},
 	{"s3-proxy-cdk-created", generator.Options{Name: "s3-proxy-cdk-created", Template: "s3-proxy", IaC: "cdk", Auth: "none"}},
+	{"llm-stream-sam", generator.Options{Name: "llm-stream-sam", Template: "llm-stream"}},
+	{"llm-stream-cdk", generator.Options{Name: "llm-stream-cdk", Template: "llm-stream", IaC: "cdk", Set: map[string]string{
+		"model": "us.anthropic.claude-3-5-haiku-20241022-v1:0", "corsOrigins": "https://app.example.com"}}},
+	{"llm-stream-openai", generator.Options{Name: "llm-stream-openai", Template: "llm-stream", Set: map[string]string{
+		"provider": "openai", "corsOrigins": "https://app.example.com,http://localhost:5173"}}},
 }
 
 func (c goldenCase) render() (generator.Files, error) {

@@ -13,5 +13,5 @@ import "embed"
 
 // FS is the template tree. The all: prefix keeps dotfiles such as .gitignore.
 //
-//go:embed all:base all:sam all:cdk all:echo all:s3-proxy
+//go:embed all:base all:sam all:cdk all:echo all:s3-proxy all:llm-stream all:llm-stream-bedrock all:llm-stream-openai
 var FS embed.FS

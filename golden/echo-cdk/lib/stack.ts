@@ -20,9 +20,10 @@ export class EchoCdkStack extends cdk.Stack {
       removalPolicy: cdk.RemovalPolicy.DESTROY, // logs go with the stack
     });
 
-    // Least privilege: the function may write to its own log group and do
-    // nothing else. (The default role gets AWSLambdaBasicExecutionRole, which
-    // allows logs actions on every resource.) Add grants here as you need them.
+    // Least privilege: the function may write to its own log group, plus
+    // only the grants below. (The default role gets
+    // AWSLambdaBasicExecutionRole, which allows logs actions on every
+    // resource.) Add grants here as you need them.
     const role = new iam.Role(this, "Role", {
       assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
     });

@@ -18,9 +18,10 @@ export class S3ProxyCdkStack extends cdk.Stack {
       removalPolicy: cdk.RemovalPolicy.DESTROY, // logs go with the stack
     });
 
-    // Least privilege: the function may write to its own log group and do
-    // nothing else. (The default role gets AWSLambdaBasicExecutionRole, which
-    // allows logs actions on every resource.) Add grants here as you need them.
+    // Least privilege: the function may write to its own log group, plus
+    // only the grants below. (The default role gets
+    // AWSLambdaBasicExecutionRole, which allows logs actions on every
+    // resource.) Add grants here as you need them.
     const role = new iam.Role(this, "Role", {
       assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
     });
@@ -53,6 +54,8 @@ export class S3ProxyCdkStack extends cdk.Stack {
       entry: fileURLToPath(new URL("../src/index.mjs", import.meta.url)),
       handler: "handler",
       bundling: {
+        // Bundle the pinned SDK instead of using the runtime's copy.
+        bundleAwsSDK: true,
         format: nodejs.OutputFormat.ESM,
         target: "node24",
         minify: true,

@@ -16,12 +16,11 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 class CountingResponseStream extends Writable {
   bodyBytes = 0;
   #started = false;
-  #preludeChunks = 0;
   setContentType() {}
   write(chunk, encoding, cb) {
-    if (!this.#started && typeof this._onBeforeFirstWrite === 'function') {
-      this._onBeforeFirstWrite(() => { this.#preludeChunks++; });
-    }
+    // The prelude (status and headers) is not body: let the hook run, and
+    // drop what it sends.
+    if (!this.#started && typeof this._onBeforeFirstWrite === 'function') this._onBeforeFirstWrite(() => {});
     this.#started = true;
     return super.write(chunk, encoding, cb);
   }

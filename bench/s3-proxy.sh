@@ -51,6 +51,10 @@ done
 python3 - "$results" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
+sizes = {"64mib.bin": 64 << 20, "1gib.bin": 1 << 30}
+short = [r for r in rows if r["bytes"] != sizes[r["key"]]]
+if short:
+    sys.exit(f"incomplete reads, the figures would be meaningless: {short}")
 print()
 print(f"{'object':10} {'direct MiB/s':>13} {'handler MiB/s':>14} {'ratio':>6} {'handler peak RSS':>17} {'direct peak RSS':>16}")
 ok = True

@@ -129,6 +129,8 @@ func validateBaseURL(raw string) error {
 		return invalid(field, raw, "the scheme must be https", hint)
 	case strings.ContainsAny(raw, "'\"`\\ <>{}|^$"):
 		return invalid(field, raw, "it contains characters a URL should not", hint)
+	case strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), "/v1"):
+		return invalid(field, raw, "the handler appends /v1/chat/completions itself", "leave /v1 out: "+Quote(strings.TrimSuffix(strings.TrimSuffix(raw, "/"), "/v1")))
 	}
 	return nil
 }

@@ -43,66 +43,64 @@ func TestHostileValuesCannotChangeStructure(t *testing.T) {
 		{"llm-stream", "sam", "none", bedrock}, {"llm-stream", "cdk", "iam", bedrock},
 	} {
 		iac, auth := tc.iac, tc.auth
-		{
-			benign := newData(Options{Name: "demo", Template: tc.template, IaC: iac, Auth: auth, Set: tc.set}.WithDefaults())
-			want, err := src.render(benign)
+		benign := newData(Options{Name: "demo", Template: tc.template, IaC: iac, Auth: auth, Set: tc.set}.WithDefaults())
+		want, err := src.render(benign)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hostile {
+			if h == "" {
+				continue
+			}
+			bad := benign
+			bad.Name = h + "#name"
+			bad.StackName = h + "#stack"
+			bad.Description = h + "#desc"
+			bad.Version = h + "#version"
+			// Template-specific fields only where the template uses
+			// them, so the shape (which sections render) stays the same.
+			setIf := func(field *string, v string) {
+				if *field != "" {
+					*field = v
+				}
+			}
+			setIf(&bad.Bucket, h+"#bucket")
+			setIf(&bad.Prefix, h+"#prefix/")
+			// Keep the inference-profile prefix, which decides how many
+			// resources the IAM statement lists.
+			setIf(&bad.ModelID, inferenceProfilePrefix(benign.ModelID)+h+"#model.v1")
+			setIf(&bad.BaseURL, h+"#url")
+			setIf(&bad.APIKeyParameter, h+"#param")
+			bad.CORSOrigins = nil
+			for i := range benign.CORSOrigins {
+				bad.CORSOrigins = append(bad.CORSOrigins, fmt.Sprintf("%s#origin%d", h, i))
+			}
+			got, err := src.render(bad)
 			if err != nil {
-				t.Fatal(err)
+				t.Errorf("%s %s/%s render with %q: %v", tc.template, iac, auth, h, err)
+				continue
 			}
-			for _, h := range hostile {
-				if h == "" {
-					continue
+			// Every encoding of every hostile value, mapped to the same
+			// encoding of the benign value; longest first, since one
+			// encoding can contain another (a quoted word contains the
+			// bare one).
+			var pairs [][2]string
+			for _, p := range stringValues(bad, benign) {
+				for _, enc := range encoders {
+					pairs = append(pairs, [2]string{enc(p[0]), enc(p[1])})
 				}
-				bad := benign
-				bad.Name = h + "#name"
-				bad.StackName = h + "#stack"
-				bad.Description = h + "#desc"
-				bad.Version = h + "#version"
-				// Template-specific fields only where the template uses
-				// them, so the shape (which sections render) stays the same.
-				setIf := func(field *string, v string) {
-					if *field != "" {
-						*field = v
-					}
-				}
-				setIf(&bad.Bucket, h+"#bucket")
-				setIf(&bad.Prefix, h+"#prefix/")
-				// Keep the inference-profile prefix, which decides how many
-				// resources the IAM statement lists.
-				setIf(&bad.ModelID, inferenceProfilePrefix(benign.ModelID)+h+"#model.v1")
-				setIf(&bad.BaseURL, h+"#url")
-				setIf(&bad.APIKeyParameter, h+"#param")
-				bad.CORSOrigins = nil
-				for i := range benign.CORSOrigins {
-					bad.CORSOrigins = append(bad.CORSOrigins, fmt.Sprintf("%s#origin%d", h, i))
-				}
-				got, err := src.render(bad)
-				if err != nil {
-					t.Errorf("%s/%s render with %q: %v", iac, auth, h, err)
-					continue
-				}
-				// Every encoding of every hostile value, mapped to the same
-				// encoding of the benign value; longest first, since one
-				// encoding can contain another (a quoted word contains the
-				// bare one).
-				var pairs [][2]string
-				for _, p := range stringValues(bad, benign) {
-					for _, enc := range encoders {
-						pairs = append(pairs, [2]string{enc(p[0]), enc(p[1])})
-					}
-				}
-				slices.SortStableFunc(pairs, func(a, b [2]string) int { return len(b[0]) - len(a[0]) })
-				for i, f := range got {
-					content := string(f.Content)
-					for _, p := range pairs {
-						content = strings.ReplaceAll(content, p[0], p[1])
-					}
-					if content != string(want[i].Content) {
-						t.Errorf("%s/%s: %s changes shape with %q:\n%s", iac, auth, f.Path, h, content)
-					}
-				}
-				checkParsedValues(t, got, bad)
 			}
+			slices.SortStableFunc(pairs, func(a, b [2]string) int { return len(b[0]) - len(a[0]) })
+			for i, f := range got {
+				content := string(f.Content)
+				for _, p := range pairs {
+					content = strings.ReplaceAll(content, p[0], p[1])
+				}
+				if content != string(want[i].Content) {
+					t.Errorf("%s %s/%s: %s changes shape with %q:\n%s", tc.template, iac, auth, f.Path, h, content)
+				}
+			}
+			checkParsedValues(t, got, bad)
 		}
 	}
 }

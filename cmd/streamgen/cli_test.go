@@ -288,3 +288,18 @@ func TestListVersionHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestInterruptedRunWritesNothing cancels the context as SIGINT does in
+// main: the run exits 130, says so, and leaves nothing behind.
+func TestInterruptedRunWritesNothing(t *testing.T) {
+	root := sandbox(t)
+	before := snapshot(t, root)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	code := Run(ctx, []string{"new", "demo", "--dir", "a/b/demo"}, strings.NewReader(""), &stdout, &stderr)
+	if code != exitInterrupted || !strings.Contains(stderr.String(), "interrupted; nothing was written") {
+		t.Errorf("exit %d, stderr %q; want %d and an interrupted message", code, stderr.String(), exitInterrupted)
+	}
+	assertUnchanged(t, before, snapshot(t, root))
+}

@@ -163,6 +163,7 @@ error, 130 interrupted.`,
 	root.SetVersionTemplate("streamgen {{.Version}}\n")
 	root.CompletionOptions.HiddenDefaultCmd = true
 	root.AddCommand(a.newCommand(), a.listCommand(), a.versionCommand())
+	root.AddCommand(a.devCommands()...)
 	return root
 }
 

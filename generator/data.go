@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -44,6 +43,10 @@ type Data struct {
 
 	// Set holds the --set parameters as given, for .streamgen.json.
 	Set map[string]string
+	// Params holds every template parameter's value, defaults included.
+	// Custom templates read their parameters here, through an encoder:
+	// {{yaml (index .Params "greeting")}}.
+	Params map[string]string
 
 	Dependencies    []NPMPackage // the handler's runtime dependencies
 	DevDependencies []NPMPackage // build, test and IaC tooling
@@ -111,15 +114,10 @@ func (d Data) S3ObjectsARN() string {
 }
 
 // RegenerateArgs is the streamgen command line that renders this project
-// again, in place, with the same answers; templates shell-quote each word.
+// again, in place, from the answers recorded in .streamgen.json;
+// templates shell-quote each word.
 func (d Data) RegenerateArgs() []string {
-	args := []string{"streamgen", "new", d.Name, "--dir", ".", "--force",
-		"--template", d.Template, "--iac", d.IaC, "--runtime", d.Runtime, "--arch", d.Arch,
-		"--memory", strconv.Itoa(d.Memory), "--timeout", strconv.Itoa(d.Timeout), "--auth", d.Auth}
-	for _, k := range slices.Sorted(maps.Keys(d.Set)) {
-		args = append(args, "--set", k+"="+d.Set[k])
-	}
-	return args
+	return []string{"streamgen", "new", "--values", ManifestPath, "--dir", ".", "--force"}
 }
 
 // S3PrefixPattern matches every key under the served prefix, for IAM
@@ -185,7 +183,7 @@ func (d Data) IsCDK() bool { return d.IaC == IaCCDK }
 
 // newData derives template data from options that have passed Validate.
 func newData(o Options) Data {
-	t, _ := lookupTemplate(o.Template)
+	t, _ := o.source().Template(o.Template)
 	d := Data{
 		Name:                o.Name,
 		StackName:           o.Name,
@@ -214,6 +212,7 @@ func newData(o Options) Data {
 		d.Set = maps.Clone(o.Set)
 	}
 	params := t.resolveParams(o.Set)
+	d.Params = params
 	if t.VariantParam != "" {
 		d.Variant = params[t.VariantParam]
 	}

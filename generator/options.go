@@ -82,6 +82,16 @@ type Options struct {
 	// Version is the streamgen version recorded in .streamgen.json. Empty
 	// records "dev".
 	Version string
+	// Source holds the templates to render from; nil means [Builtin]. Use
+	// [LoadSource] for custom templates.
+	Source *Source
+}
+
+func (o Options) source() *Source {
+	if o.Source != nil {
+		return o.Source
+	}
+	return builtin
 }
 
 // WithDefaults returns a copy of o with every empty field set to its
@@ -99,7 +109,7 @@ func (o Options) WithDefaults() Options {
 	if o.Arch == "" {
 		o.Arch = DefaultArch
 	}
-	t, _ := lookupTemplate(o.Template)
+	t, _ := o.source().Template(o.Template)
 	if o.Memory == 0 {
 		o.Memory = cmp.Or(t.Memory, DefaultMemory)
 	}
@@ -151,9 +161,9 @@ func (o Options) Validate() error {
 	add(ValidateName(o.Name))
 	if err := checkText("--template", o.Template); err != nil {
 		add(err)
-	} else if t, ok := lookupTemplate(o.Template); !ok {
+	} else if t, ok := o.source().Template(o.Template); !ok {
 		add(invalid("--template", o.Template, "no such template",
-			"choose one of "+strings.Join(TemplateNames(), ", ")+" (run `streamgen list`)"))
+			"choose one of "+strings.Join(o.source().Names(), ", ")+" (run `streamgen list`)"))
 	} else {
 		errs = append(errs, validateSet(t, o.Set)...)
 	}
@@ -206,21 +216,76 @@ func validateSet(t Template, set map[string]string) []error {
 			errs = append(errs, invalid("--set key", key, "unknown parameter", hint+" (see `streamgen list`)"))
 			continue
 		}
-		switch err := checkText("--set "+key, value); {
-		case err != nil:
+		if err := p.check(value); err != nil {
 			errs = append(errs, err)
-		case len(p.Choices) > 0 && !slices.Contains(p.Choices, value):
-			errs = append(errs, invalid("--set "+key, value, "not a supported value", "choose one of "+strings.Join(p.Choices, ", ")))
-		case p.Validate != nil:
-			if err := p.Validate(value); err != nil {
-				errs = append(errs, err)
-			}
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	params := t.resolveParams(set)
+	for _, p := range t.Params {
+		_, given := set[p.Name]
+		switch {
+		case given && !p.applies(params):
+			errs = append(errs, invalid("--set "+p.Name, set[p.Name], "it applies only when "+describeWhen(p.When), "leave it out, or pass "+setArgs(p.When)))
+		case !given && p.Required && p.applies(params):
+			errs = append(errs, invalid("--set "+p.Name, "", "template "+t.Name+" requires it ("+p.Help+")", "pass --set "+p.Name+"=VALUE"))
 		}
 	}
 	if len(errs) == 0 && t.Check != nil {
-		errs = append(errs, t.Check(t.resolveParams(set))...)
+		errs = append(errs, t.Check(params)...)
 	}
 	return errs
+}
+
+// CheckParam checks one value of t's parameter name on its own: text,
+// choices and the parameter's validation. The wizard calls it as a person
+// answers; checks across parameters happen in [Options.Validate].
+func (t Template) CheckParam(name, value string) error {
+	p, ok := t.param(name)
+	if !ok {
+		return invalid("--set key", name, "unknown parameter", "template "+t.Name+" takes "+strings.Join(t.ParamNames(), ", "))
+	}
+	return p.check(value)
+}
+
+func (p Param) check(value string) error {
+	switch err := checkText("--set "+p.Name, value); {
+	case err != nil:
+		return err
+	case len(p.Choices) > 0 && !slices.Contains(p.Choices, value):
+		return invalid("--set "+p.Name, value, "not a supported value", "choose one of "+strings.Join(p.Choices, ", "))
+	case p.Validate != nil:
+		return p.Validate(value)
+	}
+	return nil
+}
+
+// Applies reports whether the parameter is in use when the template's
+// parameters have the given values (see [Param.When]).
+func (p Param) Applies(params map[string]string) bool { return p.applies(params) }
+
+// ResolveParams returns every parameter of t with its value: the one in
+// set, or the default.
+func (t Template) ResolveParams(set map[string]string) map[string]string { return t.resolveParams(set) }
+
+// describeWhen renders a When condition as "provider=openai".
+func describeWhen(when map[string]string) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(when)) {
+		parts = append(parts, k+"="+when[k])
+	}
+	return strings.Join(parts, " and ")
+}
+
+// setArgs renders a When condition as the --set flags that satisfy it.
+func setArgs(when map[string]string) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(when)) {
+		parts = append(parts, "--set "+k+"="+when[k])
+	}
+	return strings.Join(parts, " ")
 }
 
 func checkChoice(field, value string, choices []string) error {

@@ -197,11 +197,6 @@ func checkLLMParams(p map[string]string) []error {
 		if m := p["model"]; m != "" && !bedrockModelRE.MatchString(m) {
 			errs = append(errs, invalid("--set model", m, "not a Bedrock model or inference profile id", "e.g. "+defaultBedrockModel+" or us.anthropic.claude-3-5-haiku-20241022-v1:0"))
 		}
-		for _, k := range []string{"baseUrl", "apiKeyParameter"} {
-			if p[k] != "" {
-				errs = append(errs, invalid("--set "+k, p[k], "it applies only to provider=openai", "leave it out, or pass --set provider=openai"))
-			}
-		}
 	}
 	return errs
 }

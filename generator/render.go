@@ -4,15 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"go.yaml.in/yaml/v3"
 	"io/fs"
 	"path"
 	"slices"
 	"strings"
-	"sync"
-	"text/template"
-
-	"github.com/streamgen/streamgen/templates"
-	"go.yaml.in/yaml/v3"
 )
 
 // File is one generated file.
@@ -72,96 +68,17 @@ type Answers struct {
 }
 
 // Render validates opts, fills in defaults and renders the project in
-// memory. It never touches the disk. On any error it returns no files.
+// memory from opts.Source (the built-in templates when nil). It never
+// touches the disk. On any error it returns no files.
 func Render(opts Options) (Files, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	src, err := builtinSource()
-	if err != nil {
-		return nil, err
-	}
-	return src.render(newData(opts.WithDefaults()))
+	return opts.source().render(newData(opts.WithDefaults()))
 }
 
-// source is a parsed template tree: the layers of every folder, with
-// templates parsed once.
-type source struct {
-	layers map[string][]entry // top-level folder -> its files
-}
-
-type entry struct {
-	out  string             // output path within the project
-	tmpl *template.Template // nil for a verbatim file
-	raw  []byte
-}
-
-// builtinSource parses the embedded tree once per process.
-var builtinSource = sync.OnceValues(func() (*source, error) { return loadSource(templates.FS) })
-
-func loadSource(fsys fs.FS) (*source, error) {
-	src := &source{layers: map[string][]entry{}}
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		layer, rel, ok := strings.Cut(p, "/")
-		if !ok {
-			return nil // top-level files (embed.go) are not templates
-		}
-		raw, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		e := entry{out: rel, raw: raw}
-		if strings.HasSuffix(rel, ".tmpl") {
-			e.out = strings.TrimSuffix(rel, ".tmpl")
-			e.tmpl, err = template.New(p).Option("missingkey=error").Funcs(funcs).Parse(string(raw))
-			if err != nil {
-				return fmt.Errorf("parse template %s: %w", p, err)
-			}
-		}
-		src.layers[layer] = append(src.layers[layer], e)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("load templates: %w", err)
-	}
-	return src, nil
-}
-
-// render executes the layers base, IaC and template, in that order; a later
-// layer's file replaces an earlier one's at the same path.
-func (s *source) render(d Data) (Files, error) {
-	byPath := map[string]entry{}
-	layers := []string{"base", d.IaC, d.Template}
-	if d.Variant != "" {
-		layers = append(layers, d.Template+"-"+d.Variant)
-	}
-	for _, layer := range layers {
-		if _, ok := s.layers[layer]; !ok {
-			return nil, fmt.Errorf("template tree has no folder %q", layer)
-		}
-		for _, e := range s.layers[layer] {
-			byPath[e.out] = e
-		}
-	}
-	var files Files
-	for p, e := range byPath {
-		content := e.raw
-		if e.tmpl != nil {
-			var buf bytes.Buffer
-			if err := e.tmpl.Execute(&buf, d); err != nil {
-				return nil, fmt.Errorf("render %s: %w", p, err)
-			}
-			content = buf.Bytes()
-		}
-		f, err := finish(p, content)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, f)
-	}
+// marshalManifest renders .streamgen.json.
+func marshalManifest(d Data) ([]byte, error) {
 	manifest, err := json.MarshalIndent(Manifest{
 		Template:         d.Template,
 		StreamgenVersion: d.Version,
@@ -173,9 +90,7 @@ func (s *source) render(d Data) (Files, error) {
 	if err != nil {
 		return nil, err
 	}
-	files = append(files, File{Path: ManifestPath, Content: append(manifest, '\n'), Mode: 0o644})
-	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
-	return files, nil
+	return append(manifest, '\n'), nil
 }
 
 // finish checks a rendered file before it can reach the disk: its path is

@@ -22,10 +22,7 @@ import (
 // Validation would reject most of these values; the test bypasses it on
 // purpose, to show the templates are safe on their own.
 func TestHostileValuesCannotChangeStructure(t *testing.T) {
-	src, err := builtinSource()
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := Builtin()
 	encoders := map[string]func(string) string{
 		"yaml": yamlString, "js": jsString, "sh": shellWord, "md": markdownText, "mdcode": markdownCode,
 		"json": func(s string) string { v, _ := jsonValue(s); return v },

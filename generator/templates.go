@@ -2,7 +2,7 @@ package generator
 
 import (
 	"maps"
-	"slices"
+	"strings"
 )
 
 // Template describes one project template.
@@ -52,6 +52,58 @@ type Param struct {
 	// Validate checks a value; nil accepts any text without control
 	// characters.
 	Validate func(value string) error
+	// Pattern, when set, is a regular expression (RE2 syntax) a whole value
+	// must match. Custom templates declare it in their manifest, since they
+	// cannot carry a Validate function.
+	Pattern string
+	// Required means there is no default: a run without a terminal fails
+	// unless the value is given.
+	Required bool
+	// Ask says the wizard asks for the parameter when it was not given;
+	// parameters without Ask take their default silently.
+	Ask bool
+	// When limits the parameter to projects whose other parameters have
+	// the given values, e.g. {"provider": "openai"}: the wizard asks it
+	// only then, and setting it otherwise is an error.
+	When map[string]string
+}
+
+// Flag is the dedicated command-line flag for the parameter: its name in
+// kebab case, e.g. "base-url" for baseUrl. --base-url X is the same as
+// --set baseUrl=X.
+func (p Param) Flag() string {
+	var b strings.Builder
+	for i, r := range p.Name {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			r += 'a' - 'A'
+		}
+		if r == '_' {
+			r = '-'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Type is "choice" when the parameter has Choices, "string" otherwise.
+func (p Param) Type() string {
+	if len(p.Choices) > 0 {
+		return "choice"
+	}
+	return "string"
+}
+
+// applies reports whether p is in use given every parameter's value.
+func (p Param) applies(params map[string]string) bool {
+	for k, v := range p.When {
+		if params[k] != v {
+			return false
+		}
+	}
+	return true
 }
 
 // builtinTemplates lists the templates embedded in streamgen, in the order
@@ -68,8 +120,8 @@ var builtinTemplates = []Template{
 		Description: "Streams S3 objects through the Function URL at constant memory: ranges, conditional requests, HEAD, least-privilege IAM",
 		Summary:     "Streams S3 objects to the caller",
 		Params: []Param{
-			{Name: "bucket", Help: "an existing bucket to serve; without it the stack creates a private, encrypted bucket", Validate: validateBucketName},
-			{Name: "prefix", Help: "key prefix to serve, ending in \"/\" (e.g. public/); without it the whole bucket", Validate: validateKeyPrefix},
+			{Name: "bucket", Help: "an existing bucket to serve; without it the stack creates a private, encrypted bucket", Validate: validateBucketName, Ask: true},
+			{Name: "prefix", Help: "key prefix to serve, ending in \"/\" (e.g. public/); without it the whole bucket", Validate: validateKeyPrefix, Ask: true},
 		},
 		// Streaming 200 MB takes about 100 s at the 2 MB/s Lambda allows past
 		// the first 6 MB; more memory also brings more network bandwidth.
@@ -84,10 +136,10 @@ var builtinTemplates = []Template{
 		Description: "Streams model tokens as Server-Sent Events from Amazon Bedrock or an OpenAI-compatible API, with cost guards",
 		Summary:     "Streams model tokens as Server-Sent Events",
 		Params: []Param{
-			{Name: "provider", Help: "bedrock (ConverseStream) or openai (any OpenAI-compatible /v1/chat/completions)", Default: "bedrock", Choices: []string{"bedrock", "openai"}},
-			{Name: "model", Help: "model id; bedrock default " + defaultBedrockModel + ", openai default " + defaultOpenAIModel, Validate: validateModelID},
-			{Name: "baseUrl", Help: "openai: the API's base URL (default " + defaultOpenAIBaseURL + ")", Validate: validateBaseURL},
-			{Name: "apiKeyParameter", Help: "openai: SSM SecureString parameter holding the API key (default /NAME/openai-api-key)", Validate: validateSSMParameterName},
+			{Name: "provider", Help: "bedrock (ConverseStream) or openai (any OpenAI-compatible /v1/chat/completions)", Default: "bedrock", Choices: []string{"bedrock", "openai"}, Ask: true},
+			{Name: "model", Help: "model id; bedrock default " + defaultBedrockModel + ", openai default " + defaultOpenAIModel, Validate: validateModelID, Ask: true},
+			{Name: "baseUrl", Help: "openai: the API's base URL (default " + defaultOpenAIBaseURL + ")", Validate: validateBaseURL, Ask: true, When: map[string]string{"provider": "openai"}},
+			{Name: "apiKeyParameter", Help: "openai: SSM SecureString parameter holding the API key (default /NAME/openai-api-key)", Validate: validateSSMParameterName, Ask: true, When: map[string]string{"provider": "openai"}},
 			{Name: "corsOrigins", Help: "comma-separated origins allowed by CORS, e.g. https://app.example.com; none by default", Validate: validateCORSOrigins},
 		},
 		Check:        checkLLMParams,
@@ -110,33 +162,14 @@ const (
 	esbuildVersion       = "0.28.2"
 )
 
-// Templates returns the built-in templates.
-func Templates() []Template {
-	return slices.Clone(builtinTemplates)
-}
+// Templates returns the built-in templates; see [Builtin].
+func Templates() []Template { return builtin.Templates() }
 
 // TemplateNames returns the names of the built-in templates.
-func TemplateNames() []string {
-	names := make([]string, len(builtinTemplates))
-	for i, t := range builtinTemplates {
-		names[i] = t.Name
-	}
-	return names
-}
+func TemplateNames() []string { return builtin.Names() }
 
 // TemplateByName returns the built-in template called name.
-func TemplateByName(name string) (Template, bool) {
-	return lookupTemplate(name)
-}
-
-func lookupTemplate(name string) (Template, bool) {
-	for _, t := range builtinTemplates {
-		if t.Name == name {
-			return t, true
-		}
-	}
-	return Template{}, false
-}
+func TemplateByName(name string) (Template, bool) { return builtin.Template(name) }
 
 // ParamNames returns the names of t's parameters, in declaration order.
 func (t Template) ParamNames() []string {

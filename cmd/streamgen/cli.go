@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"io/fs"
+	"maps"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -16,8 +19,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/streamgen/streamgen/generator"
-	"golang.org/x/term"
+	xterm "golang.org/x/term"
 )
+
+var termIsTerminal = xterm.IsTerminal
 
 // Exit codes, documented in --help and the README.
 const (
@@ -62,8 +67,9 @@ func classify(err error) error {
 	var (
 		ie *generator.InvalidError
 		te *generator.TargetError
+		fe *generator.FileError
 	)
-	if err == nil || errors.As(err, &ie) || errors.As(err, &te) {
+	if err == nil || errors.As(err, &ie) || errors.As(err, &te) || errors.As(err, &fe) {
 		return err
 	}
 	return failure{err}
@@ -72,40 +78,64 @@ func classify(err error) error {
 // app carries what commands need from the outside world, so Run has no
 // globals and tests drive it in-process.
 type app struct {
-	ctx      context.Context
-	stdin    io.Reader
-	stdout   io.Writer
-	stderr   io.Writer
-	prompter Prompter // nil when stdin is not a terminal
+	ctx    context.Context
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	// makePrompter returns the wizard's Prompter; nil when stdin is not a
+	// terminal, so nothing is ever asked. Tests set a scripted one.
+	makePrompter func(accessible bool) Prompter
+	// jsonErrors makes run print errors as JSON on stdout too (--json).
+	jsonErrors bool
 }
 
 // Run executes the streamgen command line args (without the program name)
 // and returns the exit code. It never calls os.Exit.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
-	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		a.prompter = newLinePrompter(stdin, stderr)
+	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	if in, ok := stdin.(*os.File); ok && isTerminal(in) {
+		// The form is drawn on stderr, keeping stdout for results. When
+		// stderr is not a terminal, a full-screen form would write escape
+		// codes into a file, so plain line prompts are used instead.
+		errFile, ok := stderr.(*os.File)
+		errTTY := ok && isTerminal(errFile)
+		a.makePrompter = func(accessible bool) Prompter {
+			return newHuhPrompter(stdin, stderr, accessible || !errTTY || accessibleRequested(a.getenv), noColorRequested(a.getenv))
+		}
 	}
 	return a.run(args)
+}
+
+func (a *app) prompter(accessible bool) Prompter {
+	if a.makePrompter == nil {
+		return nil
+	}
+	return a.makePrompter(accessible)
 }
 
 func (a *app) run(args []string) int {
 	root := a.rootCommand()
 	root.SetArgs(args)
+	// Errors from flag parsing come before RunE can see --json.
+	a.jsonErrors = slices.ContainsFunc(args, func(s string) bool { return s == "--json" || s == "--json=true" })
 	err := root.ExecuteContext(a.ctx)
 	if err == nil {
 		return exitOK
 	}
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(a.stderr, "streamgen: interrupted; nothing was written")
+		a.printJSONError(err, exitInterrupted)
 		return exitInterrupted
 	}
 	a.printError(err)
+	code := exitUsage
 	var f failure
 	if errors.As(err, &f) {
-		return exitFailed
+		code = exitFailed
 	}
-	return exitUsage
+	a.printJSONError(err, code)
+	return code
 }
 
 // printError writes err to stderr, one line per joined error, with control
@@ -148,7 +178,11 @@ func (a *app) rootCommand() *cobra.Command {
 		Long: `streamgen scaffolds AWS Lambda response streaming projects: a Node.js
 handler wrapped in a small streamify shim, tests that pass with "npm test",
 and a SAM template or CDK app whose Function URL streams (InvokeMode
-RESPONSE_STREAM).
+RESPONSE_STREAM). "streamgen dev" runs a project locally behind a Function
+URL that really streams.
+
+Shell completion: streamgen completion bash|zsh|fish|powershell --help.
+NO_COLOR=1 turns colour off; ACCESSIBLE=1 asks with plain line prompts.
 
 Exit codes: 0 success, 1 generation or writing failed, 2 usage or validation
 error, 130 interrupted.`,
@@ -161,7 +195,6 @@ error, 130 interrupted.`,
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
 	root.SetVersionTemplate("streamgen {{.Version}}\n")
-	root.CompletionOptions.HiddenDefaultCmd = true
 	root.AddCommand(a.newCommand(), a.listCommand(), a.versionCommand())
 	root.AddCommand(a.devCommands()...)
 	return root
@@ -183,21 +216,46 @@ func flagError(err error) error {
 
 type newFlags struct {
 	opts      generator.Options
-	sets      []string // raw --set KEY=VALUE arguments
-	nameGiven bool     // NAME was on the command line, even if empty
+	sets      []string           // raw --set KEY=VALUE arguments
+	params    map[string]*string // dedicated parameter flag -> its value
+	nameGiven bool               // NAME was on the command line, even if empty
 	// emptied lists flags given explicitly as "" or 0, which the generator
 	// would otherwise read as "use the default".
-	emptied []error
-	dir     string
-	force   bool
-	dryRun  bool
-	noInput bool
+	emptied     []error
+	changed     map[string]bool // flags given on the command line
+	dir         string
+	values      string
+	templateDir string
+	force       bool
+	dryRun      bool
+	noInput     bool
+	yes         bool
+	jsonOut     bool
+	accessible  bool
+}
+
+// paramFlags maps each dedicated parameter flag ("base-url") to the
+// parameters it sets, from the built-in templates' declarations: one flag
+// serves every template that declares a parameter of that name.
+func paramFlags() (flags []string, params map[string]generator.Param, help map[string][]string) {
+	params, help = map[string]generator.Param{}, map[string][]string{}
+	for _, t := range generator.Templates() {
+		for _, p := range t.Params {
+			f := p.Flag()
+			if _, seen := params[f]; !seen {
+				flags = append(flags, f)
+				params[f] = p
+			}
+			help[f] = append(help[f], t.Name+": "+p.Help)
+		}
+	}
+	return flags, params, help
 }
 
 func (a *app) newCommand() *cobra.Command {
-	var nf newFlags
+	nf := newFlags{params: map[string]*string{}}
 	cmd := &cobra.Command{
-		Use:   "new NAME",
+		Use:   "new [NAME]",
 		Short: "Generate a new streaming project into ./NAME",
 		Long: `Generate a new Lambda response streaming project.
 
@@ -205,28 +263,43 @@ NAME is the npm package name, the folder name (unless --dir says otherwise)
 and the CloudFormation stack name: lowercase letters, digits and hyphens,
 starting with a letter.
 
+Answers come from, in increasing priority: defaults, a --values file (YAML
+or JSON shaped like a project's .streamgen.json, so a project regenerates
+from its own), then flags. In a terminal, a wizard asks for whatever is
+still missing (name, template, IaC, runtime, architecture, auth, then the
+template's parameters) and shows a summary to confirm. --yes takes the
+defaults instead; without a terminal, or with --no-input or --json, nothing
+is asked and a missing NAME is an error. Set ACCESSIBLE=1 (or pass
+--accessible) for plain line prompts, and NO_COLOR=1 for no colour.
+
+Template parameters are set with --set KEY=VALUE or their own flag
+(--bucket, --model, ...); streamgen list shows each template's.
+--template-dir DIR adds templates or patches built-in files (see the
+README).
+
 The target directory must not exist or be empty. With --force, streamgen
 writes into a non-empty directory, replacing only the files it generates;
 it never deletes other files. Nothing is written when any value is invalid,
-and an interrupted run leaves nothing behind.
+and an interrupted run (Ctrl-C) leaves nothing behind.
 
-Exit codes: 0 success, 1 generation or writing failed, 2 usage or validation
-error, 130 interrupted.`,
-		Example: `  streamgen new my-stream
+Exit codes: 0 success, 1 generation or writing failed (or the summary was
+declined), 2 usage or validation error, 130 interrupted.`,
+		Example: `  streamgen new                    # the wizard asks for everything
+  streamgen new my-stream --yes    # defaults for everything else
   streamgen new my-stream --iac cdk --arch x86_64 --memory 512
-  streamgen new assets --template s3-proxy --set bucket=my-assets --set prefix=public/
-  streamgen new public-demo --auth none --dir ./demos/public --dry-run`,
+  streamgen new assets --template s3-proxy --bucket my-assets --prefix public/
+  streamgen new chat --template llm-stream --set provider=openai --no-input
+  streamgen new --values answers.yaml --json
+  streamgen new --values .streamgen.json --dir . --force   # regenerate in place
+  streamgen new house --template-dir ./templates --template house-stream`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				nf.opts.Name, nf.nameGiven = args[0], true
 			}
 			nf.emptied = explicitZeroes(cmd.Flags(), nf.opts)
-			set, err := parseSets(nf.sets)
-			if err != nil {
-				return err
-			}
-			nf.opts.Set = set
+			nf.changed = map[string]bool{}
+			cmd.Flags().Visit(func(f *pflag.Flag) { nf.changed[f.Name] = true })
 			return a.runNew(nf)
 		},
 	}
@@ -240,11 +313,21 @@ error, 130 interrupted.`,
 	f.IntVar(&nf.opts.Timeout, "timeout", 0, fmt.Sprintf("function timeout in seconds, %d-%d (default %s)", generator.MinTimeout, generator.MaxTimeout, templateDefaults(func(t generator.Template) int { return t.Timeout }, generator.DefaultTimeout)))
 	f.StringVar(&nf.opts.Auth, "auth", generator.DefaultAuth, "Function URL auth: iam (SigV4-signed callers) or none (public)")
 	f.StringArrayVar(&nf.sets, "set", nil, "template parameter KEY=VALUE, repeatable (streamgen list shows each template's keys)")
+	flags, _, help := paramFlags()
+	for _, name := range flags {
+		nf.params[name] = f.String(name, "", "same as --set; "+strings.Join(help[name], "; "))
+	}
+	f.StringVar(&nf.values, "values", "", "read answers from a YAML or JSON file shaped like .streamgen.json; flags override it")
+	f.StringVar(&nf.templateDir, "template-dir", "", "directory of custom templates that add to or patch the built-in ones")
 	f.StringVar(&nf.dir, "dir", "", "target directory (default ./NAME)")
 	f.BoolVar(&nf.force, "force", false, "write into a non-empty directory, overwriting only generated files")
 	f.BoolVar(&nf.dryRun, "dry-run", false, "print the files that would be written and write nothing")
 	f.BoolVar(&nf.noInput, "no-input", false, "never prompt; a missing value is an error")
+	f.BoolVarP(&nf.yes, "yes", "y", false, "accept the default for everything not given (the wizard asks only for a missing NAME)")
+	f.BoolVar(&nf.jsonOut, "json", false, "print the result as JSON on stdout (files, answers, warnings) and never prompt")
+	f.BoolVar(&nf.accessible, "accessible", false, "plain line prompts for screen readers and dumb terminals (also ACCESSIBLE=1)")
 	f.SortFlags = false
+	a.registerCompletions(cmd, &nf)
 	return cmd
 }
 
@@ -298,39 +381,157 @@ func explicitZeroes(flags *pflag.FlagSet, o generator.Options) []error {
 	return errs
 }
 
+// loadSource returns the built-in templates, extended by --template-dir.
+func loadSource(dir string) (*generator.Source, error) {
+	if dir == "" {
+		return generator.Builtin(), nil
+	}
+	info, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return nil, &generator.InvalidError{Field: "--template-dir", Value: dir, Reason: "cannot read it: " + errReason(err), Hint: "pass a directory that holds template folders"}
+	case !info.IsDir():
+		return nil, &generator.InvalidError{Field: "--template-dir", Value: dir, Reason: "it is not a directory", Hint: "pass a directory that holds template folders"}
+	}
+	return generator.LoadSource(os.DirFS(dir), filepath.Clean(dir))
+}
+
+// errReason is an OS error without the path it repeats.
+func errReason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// gatherOptions merges the answers: the values file, then flags. given
+// records what was set, so the wizard asks only for the rest.
+func gatherOptions(nf newFlags, src *generator.Source) (generator.Options, map[string]bool, error) {
+	var o generator.Options
+	given := map[string]bool{}
+	if nf.values != "" {
+		raw, err := os.ReadFile(nf.values)
+		if err != nil {
+			return o, nil, &generator.InvalidError{Field: "--values", Value: nf.values, Reason: "cannot read it: " + errReason(err), Hint: "pass a YAML or JSON file such as a project's .streamgen.json"}
+		}
+		if o, err = generator.ReadValues(raw, nf.values); err != nil {
+			return o, nil, err
+		}
+		for k, v := range map[string]bool{"name": o.Name != "", "template": o.Template != "", "iac": o.IaC != "", "runtime": o.Runtime != "",
+			"arch": o.Arch != "", "auth": o.Auth != "", "memory": o.Memory != 0, "timeout": o.Timeout != 0} {
+			given[k] = v
+		}
+		for k := range o.Set {
+			given["set:"+k] = true
+		}
+	}
+	for flag, dst := range map[string]*string{"template": &o.Template, "iac": &o.IaC, "runtime": &o.Runtime, "arch": &o.Arch, "auth": &o.Auth} {
+		if nf.changed[flag] {
+			given[flag] = true
+			*dst = map[string]string{"template": nf.opts.Template, "iac": nf.opts.IaC, "runtime": nf.opts.Runtime, "arch": nf.opts.Arch, "auth": nf.opts.Auth}[flag]
+		}
+	}
+	if nf.changed["memory"] {
+		o.Memory, given["memory"] = nf.opts.Memory, true
+	}
+	if nf.changed["timeout"] {
+		o.Timeout, given["timeout"] = nf.opts.Timeout, true
+	}
+	if nf.nameGiven {
+		o.Name, given["name"] = nf.opts.Name, true
+	}
+	set, err := parseSets(nf.sets)
+	if err != nil {
+		return o, nil, err
+	}
+	_, params, _ := paramFlags()
+	for _, flag := range slices.Sorted(maps.Keys(nf.params)) {
+		if !nf.changed[flag] {
+			continue
+		}
+		name := params[flag].Name
+		if _, dup := set[name]; dup {
+			return o, nil, &generator.InvalidError{Field: "--" + flag, Value: *nf.params[flag], Reason: "--set " + name + " is given too", Hint: "give the parameter once"}
+		}
+		if set == nil {
+			set = map[string]string{}
+		}
+		set[name] = *nf.params[flag]
+	}
+	if len(set) > 0 {
+		merged := maps.Clone(o.Set)
+		if merged == nil {
+			merged = map[string]string{}
+		}
+		for k, v := range set {
+			merged[k], given["set:"+k] = v, true
+		}
+		o.Set = merged
+	}
+	o.Source = src
+	o.Version = streamgenVersion()
+	return o, given, nil
+}
+
 func (a *app) runNew(nf newFlags) error {
 	if len(nf.emptied) > 0 {
 		return errors.Join(nf.emptied...)
 	}
-	if nf.opts.Name == "" && !nf.nameGiven {
-		if nf.noInput || a.prompter == nil {
-			return usagef("missing NAME: pass the project name, e.g. `streamgen new my-stream`")
-		}
-		name, err := a.prompter.Input(a.ctx, "Project name", "lowercase letters, digits and hyphens, e.g. my-stream", generator.ValidateName)
-		if err != nil {
+	if nf.jsonOut {
+		a.jsonErrors = true
+	}
+	src, err := loadSource(nf.templateDir)
+	if err != nil {
+		return err
+	}
+	o, given, err := gatherOptions(nf, src)
+	if err != nil {
+		return err
+	}
+	var warnings []string
+	warned := false
+	if p := a.prompter(nf.accessible); p != nil && !nf.noInput && !nf.jsonOut {
+		w := &wizard{p: p, src: src, given: given, yes: nf.yes}
+		if err := w.run(a.ctx, &o); err != nil {
+			if errors.Is(err, errDeclined) {
+				return failure{err}
+			}
 			return err
 		}
-		nf.opts.Name = name
+		warned = !given["auth"] && !nf.yes
+	} else if o.Name == "" && !given["name"] {
+		hint := "pass the project name, e.g. `streamgen new my-stream`"
+		if nf.values != "" {
+			hint = "pass it as NAME or add answers.name to " + nf.values
+		}
+		return usagef("missing NAME: %s", hint)
 	}
-	nf.opts.Version = streamgenVersion()
-	files, err := generator.Render(nf.opts)
+	files, err := generator.Render(o)
 	if err != nil {
 		return classify(err)
 	}
+	o = o.WithDefaults()
 	dir := nf.dir
 	if dir == "" {
-		dir = nf.opts.Name
+		dir = o.Name
 	}
 	policy := generator.CreateOnly
 	if nf.force {
 		policy = generator.OverwriteGenerated
 	}
-	if nf.opts.Auth == generator.AuthNone {
-		fmt.Fprintf(a.stderr, "streamgen: warning: --auth none makes the Function URL public: anyone with the URL can invoke the function, and every call is billed to you. The stack caps concurrency; use --auth iam unless the endpoint must be public.\n")
+	if o.Auth == generator.AuthNone {
+		warnings = append(warnings, authNoneWarning)
+		if !warned {
+			fmt.Fprintf(a.stderr, "streamgen: warning: %s\n", authNoneWarning)
+		}
 	}
 	if nf.dryRun {
 		if err := generator.CheckTarget(files, dir, policy); err != nil {
 			return classify(err)
+		}
+		if nf.jsonOut {
+			return a.printJSON(newResult(dir, true, files, nil, warnings))
 		}
 		fmt.Fprintf(a.stdout, "Dry run: would write %d files to %s (nothing was written):\n", len(files), displayDir(dir))
 		for _, f := range files {
@@ -342,12 +543,14 @@ func (a *app) runNew(nf newFlags) error {
 	if err != nil {
 		return classify(err)
 	}
-	a.printCreated(nf, res)
+	if nf.jsonOut {
+		return a.printJSON(newResult(res.Dir, false, files, res, warnings))
+	}
+	a.printCreated(o, res)
 	return nil
 }
 
-func (a *app) printCreated(nf newFlags, res *generator.Result) {
-	o := nf.opts.WithDefaults()
+func (a *app) printCreated(o generator.Options, res *generator.Result) {
 	w := a.stdout
 	fmt.Fprintf(w, "Generated %s from template %s (%s, %s on %s, %d MB, %d s timeout, auth %s)",
 		displayDir(res.Dir), o.Template, strings.ToUpper(o.IaC), o.Runtime, o.Arch, o.Memory, o.Timeout, o.Auth)
@@ -359,7 +562,7 @@ func (a *app) printCreated(nf newFlags, res *generator.Result) {
 		fmt.Fprintf(w, "  %s\n", p)
 	}
 	fmt.Fprintf(w, "\nNext steps:\n  cd %s\n", shellQuote(res.Dir))
-	t, _ := generator.TemplateByName(o.Template)
+	t, _ := o.Source.Template(o.Template)
 	if o.IaC == generator.IaCCDK || len(t.Dependencies)+len(t.DevDependencies) > 0 {
 		fmt.Fprintf(w, "  npm install\n")
 	}
@@ -387,22 +590,56 @@ func shellQuote(s string) string {
 }
 
 func (a *app) listCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:     "list",
-		Short:   "List the templates and their --set parameters",
-		Example: "  streamgen list",
-		Args:    cobra.NoArgs,
+	var (
+		jsonOut     bool
+		templateDir string
+	)
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the templates and their parameters",
+		Long: `List the templates and their parameters, with the flag that sets each.
+
+With --json, print the templates, their parameters and the choices of every
+option as JSON, for tooling that builds forms or checks answers.
+
+Exit codes: 0 success, 2 usage error (a bad --template-dir).`,
+		Example: `  streamgen list
+  streamgen list --json
+  streamgen list --template-dir ./templates`,
+		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
+			src, err := loadSource(templateDir)
+			if err != nil {
+				return err
+			}
+			if jsonOut {
+				return a.printJSON(listResult(src, templateDir))
+			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			for _, t := range generator.Templates() {
-				fmt.Fprintf(tw, "%s\t%s\n", t.Name, t.Description)
+			for _, t := range src.Templates() {
+				fmt.Fprintf(tw, "%s\t%s\n", t.Name, generator.SanitizeMessage(t.Description))
 				for _, p := range t.Params {
-					fmt.Fprintf(tw, "\t  --set %s=...  %s\n", p.Name, p.Help)
+					how := "--set " + p.Name + "=..."
+					if isParamFlag(p) {
+						how = "--" + p.Flag() + " ..."
+					}
+					fmt.Fprintf(tw, "\t  %s\t%s\n", how, generator.SanitizeMessage(p.Help))
 				}
 			}
 			return tw.Flush()
 		},
 	}
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "print JSON on stdout")
+	cmd.Flags().StringVar(&templateDir, "template-dir", "", "also list the custom templates in this directory")
+	return cmd
+}
+
+// isParamFlag reports whether p has a dedicated flag: built-in parameters
+// do; a custom template's are set with --set.
+func isParamFlag(p generator.Param) bool {
+	_, params, _ := paramFlags()
+	q, ok := params[p.Flag()]
+	return ok && q.Name == p.Name
 }
 
 func (a *app) versionCommand() *cobra.Command {

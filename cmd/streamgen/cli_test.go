@@ -157,7 +157,7 @@ func TestBadInput(t *testing.T) {
 		{"set base URL with /v1", []string{"new", "demo", "--template", "llm-stream", "--set", "provider=openai", "--set", "baseUrl=https://api.example.com/v1"}, "appends /v1/chat/completions"},
 		{"set plain-http base URL", []string{"new", "demo", "--template", "llm-stream", "--set", "provider=openai", "--set", "baseUrl=http://api.example.com"}, "unencrypted"},
 		{"set wildcard CORS", []string{"new", "demo", "--template", "llm-stream", "--set", "corsOrigins=*"}, "wildcard"},
-		{"set openai key with bedrock", []string{"new", "demo", "--template", "llm-stream", "--set", "apiKeyParameter=/x/key"}, "only to provider=openai"},
+		{"set openai key with bedrock", []string{"new", "demo", "--template", "llm-stream", "--set", "apiKeyParameter=/x/key"}, "applies only when provider=openai"},
 		{"set unknown provider", []string{"new", "demo", "--template", "llm-stream", "--set", "provider=azure"}, "bedrock, openai"},
 		{"set twice", []string{"new", "demo", "--template", "s3-proxy", "--set", "prefix=a/", "--set", "prefix=b/"}, "given twice"},
 	}

@@ -522,11 +522,11 @@ func parseManifest(raw []byte, file, name string) (Template, []error) {
 			at(valueNode(n, "required"), "parameter %s is required but has a default; drop one of them", p.Name)
 		}
 		if p.Pattern != "" {
-			re, err := regexp.Compile(`^(?:` + p.Pattern + `)$`)
-			if err != nil {
+			if _, err := regexp.Compile(p.Pattern); err != nil {
 				at(valueNode(n, "pattern"), "pattern of %s does not compile: %v", p.Name, err)
 			} else {
-				p.Validate = patternValidator(p.Name, p.Pattern, re)
+				// Anchored, so the pattern must match the whole value.
+				p.Validate = patternValidator(p.Name, p.Pattern, regexp.MustCompile(`^(?:`+p.Pattern+`)$`))
 			}
 		}
 		if p.Default != "" {

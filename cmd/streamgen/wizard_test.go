@@ -1,0 +1,313 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/streamgen/streamgen/generator"
+)
+
+// scriptedPrompter answers the wizard's questions from a script keyed by
+// Question.Key, and records what was asked. An answer of "^C" acts as
+// Ctrl-C. A question without an answer fails the test: the wizard asked
+// for something it should not have.
+type scriptedPrompter struct {
+	t       *testing.T
+	answers map[string]string
+	asked   []string
+	notes   []string
+	// invalid collects answers Validate refused, keyed by question.
+	invalid map[string]error
+}
+
+func (p *scriptedPrompter) answer(q Question) (string, error) {
+	p.asked = append(p.asked, q.Key)
+	a, ok := p.answers[q.Key]
+	if !ok {
+		p.t.Errorf("unexpected question %q (%s)", q.Key, q.Title)
+		return "", errors.New("unexpected question")
+	}
+	if a == "^C" {
+		return "", context.Canceled
+	}
+	return a, nil
+}
+
+func (p *scriptedPrompter) Input(_ context.Context, q Question) (string, error) {
+	a, err := p.answer(q)
+	if err != nil {
+		return "", err
+	}
+	// Answers are separated by "|": each refused one is recorded and the
+	// next tried, as a person re-typing would.
+	for _, try := range strings.Split(a, "|") {
+		v := try
+		if v == "" {
+			v = q.Default
+		}
+		if q.Validate != nil {
+			if err := q.Validate(v); err != nil {
+				if p.invalid == nil {
+					p.invalid = map[string]error{}
+				}
+				p.invalid[q.Key] = err
+				continue
+			}
+		}
+		return v, nil
+	}
+	return "", errors.New("every scripted answer was refused")
+}
+
+func (p *scriptedPrompter) Select(_ context.Context, q Question, choices []Choice) (string, error) {
+	a, err := p.answer(q)
+	if err != nil {
+		return "", err
+	}
+	if a == "" {
+		a = q.Default
+	}
+	if !slices.ContainsFunc(choices, func(c Choice) bool { return c.Value == a }) {
+		p.t.Errorf("question %q: %q is not among the choices %v", q.Key, a, choices)
+	}
+	return a, nil
+}
+
+func (p *scriptedPrompter) Confirm(_ context.Context, q Question) (bool, error) {
+	a, err := p.answer(q)
+	return a == "yes", err
+}
+
+func (p *scriptedPrompter) Note(title, body string) { p.notes = append(p.notes, title+": "+body) }
+
+// runWizard runs the CLI in dir as if in a terminal, with p answering.
+func runWizard(t *testing.T, p *scriptedPrompter, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	a := &app{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+		getenv: func(string) string { return "" }, makePrompter: func(bool) Prompter { return p }}
+	code := a.run(args)
+	return code, stdout.String(), stderr.String()
+}
+
+func readManifest(t *testing.T, dir string) generator.Manifest {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, generator.ManifestPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m generator.Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestWizardAsksEverythingMissing(t *testing.T) {
+	t.Chdir(t.TempDir())
+	p := &scriptedPrompter{t: t, answers: map[string]string{
+		"name": "Bad Name|my-chat", "template": "llm-stream", "iac": "cdk", "runtime": "nodejs22.x",
+		"arch": "x86_64", "auth": "none", "param:provider": "openai", "param:model": "",
+		"param:baseUrl": "ftp://nope|https://llm.example.com", "param:apiKeyParameter": "", "confirm": "yes",
+	}}
+	code, stdout, stderr := runWizard(t, p, "new")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	want := []string{"name", "template", "iac", "runtime", "arch", "auth", "param:provider", "param:model", "param:baseUrl", "param:apiKeyParameter", "confirm"}
+	if !slices.Equal(p.asked, want) {
+		t.Errorf("asked %v, want %v", p.asked, want)
+	}
+	if p.invalid["name"] == nil || p.invalid["param:baseUrl"] == nil {
+		t.Errorf("invalid answers were not refused as typed: %v", p.invalid)
+	}
+	if len(p.notes) != 2 || !strings.Contains(p.notes[0], "public") || !strings.Contains(p.notes[1], "my-chat") {
+		t.Errorf("notes = %q, want the auth none warning, then a summary", p.notes)
+	}
+	if strings.Contains(stderr, "warning") {
+		t.Errorf("the wizard already showed the warning; stderr repeats it: %s", stderr)
+	}
+	m := readManifest(t, "my-chat")
+	a := m.Answers
+	if m.Template != "llm-stream" || a.IaC != "cdk" || a.Runtime != "nodejs22.x" || a.Arch != "x86_64" || a.Auth != "none" ||
+		!mapsEqual(a.Set, map[string]string{"provider": "openai", "baseUrl": "https://llm.example.com"}) {
+		t.Errorf("manifest %+v", m)
+	}
+	if !strings.Contains(stdout, "Generated ./my-chat") {
+		t.Errorf("stdout %s", stdout)
+	}
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestWizardAsksOnlyWhatFlagsLeftOut(t *testing.T) {
+	t.Chdir(t.TempDir())
+	// bedrock: baseUrl and apiKeyParameter do not apply, so are not asked;
+	// corsOrigins has no Ask and takes its default silently.
+	p := &scriptedPrompter{t: t, answers: map[string]string{"runtime": "", "arch": "", "param:model": "", "confirm": "yes"}}
+	code, _, stderr := runWizard(t, p, "new", "demo", "--template", "llm-stream", "--iac", "sam", "--auth", "iam", "--provider", "bedrock")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if want := []string{"runtime", "arch", "param:model", "confirm"}; !slices.Equal(p.asked, want) {
+		t.Errorf("asked %v, want %v", p.asked, want)
+	}
+	m := readManifest(t, "demo")
+	if m.Answers.Runtime != generator.DefaultRuntime || m.Answers.Set["provider"] != "bedrock" {
+		t.Errorf("manifest %+v", m)
+	}
+}
+
+func TestWizardValuesFileCountsAsGiven(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	values := "template: s3-proxy\nanswers:\n  iac: cdk\n  runtime: nodejs24.x\n  arch: arm64\n  auth: iam\n  set:\n    bucket: my-assets\n"
+	if err := os.WriteFile("answers.yaml", []byte(values), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := &scriptedPrompter{t: t, answers: map[string]string{"name": "assets", "param:prefix": "public/", "confirm": "yes"}}
+	code, _, stderr := runWizard(t, p, "new", "--values", "answers.yaml")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if want := []string{"name", "param:prefix", "confirm"}; !slices.Equal(p.asked, want) {
+		t.Errorf("asked %v, want %v", p.asked, want)
+	}
+	if m := readManifest(t, "assets"); m.Answers.IaC != "cdk" || m.Answers.Set["prefix"] != "public/" || m.Answers.Set["bucket"] != "my-assets" {
+		t.Errorf("manifest %+v", m)
+	}
+}
+
+func TestWizardYesAsksOnlyTheName(t *testing.T) {
+	t.Chdir(t.TempDir())
+	p := &scriptedPrompter{t: t, answers: map[string]string{"name": "quick"}}
+	code, _, stderr := runWizard(t, p, "new", "--yes", "--template", "s3-proxy")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !slices.Equal(p.asked, []string{"name"}) {
+		t.Errorf("asked %v", p.asked)
+	}
+	if m := readManifest(t, "quick"); m.Answers.IaC != generator.DefaultIaC || m.Answers.Memory != 512 || len(m.Answers.Set) != 0 {
+		t.Errorf("manifest %+v", m)
+	}
+	// With the name given too, --yes asks nothing.
+	p = &scriptedPrompter{t: t}
+	if code, _, stderr := runWizard(t, p, "new", "quick2", "-y"); code != exitOK || len(p.asked) != 0 {
+		t.Errorf("exit %d, asked %v: %s", code, p.asked, stderr)
+	}
+}
+
+func TestWizardCancelWritesNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		answers map[string]string
+		code    int
+		msg     string
+	}{
+		{"ctrl-c at the name", map[string]string{"name": "^C"}, exitInterrupted, "interrupted; nothing was written"},
+		{"ctrl-c at a parameter", map[string]string{"name": "x", "template": "s3-proxy", "iac": "", "runtime": "", "arch": "", "auth": "", "param:bucket": "^C"}, exitInterrupted, "interrupted"},
+		{"ctrl-c at the summary", map[string]string{"name": "x", "template": "", "iac": "", "runtime": "", "arch": "", "auth": "", "confirm": "^C"}, exitInterrupted, "interrupted"},
+		{"declined summary", map[string]string{"name": "x", "template": "", "iac": "", "runtime": "", "arch": "", "auth": "", "confirm": "no"}, exitFailed, "cancelled at the summary; nothing was written"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			t.Chdir(dir)
+			p := &scriptedPrompter{t: t, answers: tc.answers}
+			code, stdout, stderr := runWizard(t, p, "new")
+			if code != tc.code || !strings.Contains(stderr, tc.msg) || stdout != "" {
+				t.Errorf("exit %d (want %d), stdout %q, stderr %q (want %q)", code, tc.code, stdout, stderr, tc.msg)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Errorf("wrote %v", entries)
+			}
+		})
+	}
+}
+
+func TestNoPromptsWithoutTerminalOrWithNoInputOrJSON(t *testing.T) {
+	for _, args := range [][]string{{"new", "--no-input"}, {"new", "--json"}} {
+		dir := t.TempDir()
+		t.Chdir(dir)
+		p := &scriptedPrompter{t: t}
+		code, _, stderr := runWizard(t, p, args...)
+		if code != exitUsage || !strings.Contains(stderr, "missing NAME: pass the project name") || len(p.asked) != 0 {
+			t.Errorf("%v: exit %d, asked %v, stderr %q", args, code, p.asked, stderr)
+		}
+	}
+	// No terminal: Run never makes a Prompter; the defaults apply.
+	t.Chdir(t.TempDir())
+	code, _, stderr := runCLI(t, "new", "plain")
+	if code != exitOK {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	// A required custom parameter without a terminal names the flag.
+	tpl := writeTree(t, map[string]string{
+		"greeter/streamgen.yaml":     "description: Greets\nparams:\n  - name: audience\n    help: who is greeted\n    required: true\n",
+		"greeter/src/index.mjs.tmpl": "export const who = {{js (index .Params \"audience\")}};\n",
+	})
+	code, _, stderr = runCLI(t, "new", "g", "--template-dir", tpl, "--template", "greeter")
+	if code != exitUsage || !strings.Contains(stderr, "pass --set audience=VALUE") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}
+
+func TestAccessibleAndNoColorFromEnvironment(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		return func(k string) string {
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i] == k {
+					return kv[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	for i, tc := range []struct {
+		env  func(string) string
+		want bool
+	}{
+		{env(), false}, {env("ACCESSIBLE", "1"), true}, {env("STREAMGEN_ACCESSIBLE", "true"), true},
+		{env("ACCESSIBLE", "0"), false}, {env("TERM", "dumb"), true}, {env("TERM", "xterm-256color"), false},
+	} {
+		if got := accessibleRequested(tc.env); got != tc.want {
+			t.Errorf("case %d: accessibleRequested = %v", i, got)
+		}
+	}
+	if !noColorRequested(env("NO_COLOR", "1")) || noColorRequested(env()) {
+		t.Error("NO_COLOR is not followed")
+	}
+}
+
+// writeTree writes files (slash paths -> content) under a new temp dir.
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for p, content := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}

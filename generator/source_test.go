@@ -1,0 +1,213 @@
+package generator
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func mapFS(files map[string]string) fstest.MapFS {
+	fsys := fstest.MapFS{}
+	for p, content := range files {
+		fsys[p] = &fstest.MapFile{Data: []byte(content), Mode: 0o644}
+	}
+	return fsys
+}
+
+const greeterManifest = `description: Streams a greeting
+summary: Greets the caller
+memory: 384
+dependencies:
+  left-pad: 1.3.0
+params:
+  - name: greeting
+    help: the first word
+    default: hello
+    pattern: '[a-z]+'
+  - name: tone
+    help: how it sounds
+    choices: [warm, dry]
+    default: warm
+  - name: audience
+    help: who is greeted
+    required: true
+  - name: signature
+    help: closing line, only for warm greetings
+    when: {tone: warm}
+`
+
+func TestLoadSourceAddsATemplate(t *testing.T) {
+	src, err := LoadSource(mapFS(map[string]string{
+		"greeter/streamgen.yaml":      greeterManifest,
+		"greeter/src/index.mjs.tmpl":  "export const greeting = {{js (index .Params \"greeting\")}} + ' ' + {{js (index .Params \"audience\")}};\n",
+		"greeter/test/greet.test.mjs": "// verbatim\n",
+	}), "house")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := src.Names(); strings.Join(got, ",") != "echo,s3-proxy,llm-stream,greeter" {
+		t.Errorf("names %v", got)
+	}
+	g, _ := src.Template("greeter")
+	if g.Memory != 384 || g.Summary != "Greets the caller" || len(g.Params) != 4 || !g.Params[2].Required || !g.Params[0].Ask {
+		t.Errorf("template %+v", g)
+	}
+	// Built-in rendering is unchanged by loading a new template.
+	if _, ok := Builtin().Template("greeter"); ok {
+		t.Error("LoadSource changed the built-in source")
+	}
+
+	opts := Options{Name: "hi", Template: "greeter", Source: src, Set: map[string]string{"audience": "world"}}
+	files, err := Render(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, _ := files.Get("src/index.mjs")
+	if string(idx.Content) != "export const greeting = \"hello\" + ' ' + \"world\";\n" {
+		t.Errorf("index.mjs = %q", idx.Content)
+	}
+	for _, p := range []string{"src/streamify.mjs", "template.yaml", "package.json", "test/greet.test.mjs", "events/function-url.json"} {
+		if _, ok := files.Get(p); !ok {
+			t.Errorf("missing %s (the base and IaC layers apply to custom templates)", p)
+		}
+	}
+	if pkg, _ := files.Get("package.json"); !strings.Contains(string(pkg.Content), `"left-pad": "1.3.0"`) {
+		t.Errorf("package.json lacks the declared dependency:\n%s", pkg.Content)
+	}
+
+	for _, tc := range []struct {
+		set  map[string]string
+		want string
+	}{
+		{nil, `invalid --set audience "": template greeter requires it`},
+		{map[string]string{"audience": "x", "greeting": "Hi!"}, `does not match the pattern "[a-z]+"`},
+		{map[string]string{"audience": "x", "tone": "loud"}, "choose one of warm, dry"},
+		{map[string]string{"audience": "x", "tone": "dry", "signature": "bye"}, "it applies only when tone=warm"},
+	} {
+		_, err := Render(Options{Name: "hi", Template: "greeter", Source: src, Set: tc.set})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("set %v: error %v, want %q", tc.set, err, tc.want)
+		}
+	}
+}
+
+func TestLoadSourcePatchesAndReplacesBuiltins(t *testing.T) {
+	src, err := LoadSource(mapFS(map[string]string{
+		// A patch: one file of the built-in echo template is replaced, one
+		// added, one base file replaced; the rest stay.
+		"echo/src/index.mjs":      "// house handler\n",
+		"echo/src/extra.mjs":      "// extra\n",
+		"base/README.md.tmpl":     "# {{md .Name}} (house README)\n",
+		"README.md":               "top-level files are ignored\n",
+		"llm-stream-openai/x":     "variant folders can be patched too\n",
+		"s3-proxy/streamgen.yaml": "description: the house S3 proxy\n",
+		"s3-proxy/src/index.mjs":  "// replaced entirely\n",
+	}), "house")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := Render(Options{Name: "demo", Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(files Files, path, want string) {
+		t.Helper()
+		f, ok := files.Get(path)
+		if !ok || !strings.Contains(string(f.Content), want) {
+			t.Errorf("%s = %q, want it to contain %q", path, f.Content, want)
+		}
+	}
+	check(files, "src/index.mjs", "house handler")
+	check(files, "src/extra.mjs", "extra")
+	check(files, "src/streamify.mjs", "streamifyResponse")
+	check(files, "README.md", "# demo (house README)")
+	check(files, "test/handler.test.mjs", "") // the built-in test stays
+	if _, ok := files.Get("README.md.tmpl"); ok {
+		t.Error("a .tmpl file was copied verbatim")
+	}
+
+	s3, _ := src.Template("s3-proxy")
+	if s3.Description != "the house S3 proxy" || len(s3.Params) != 0 {
+		t.Errorf("replaced s3-proxy = %+v", s3)
+	}
+	files, err = Render(Options{Name: "demo", Template: "s3-proxy", Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(files, "src/index.mjs", "replaced entirely")
+	if _, ok := files.Get("src/keys.mjs"); ok {
+		t.Error("a replaced template kept a built-in file")
+	}
+}
+
+func TestLoadSourceErrorsNameFileAndLine(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  []string
+	}{
+		{"yaml syntax", map[string]string{"t/streamgen.yaml": "description: x\nparams: [\n"},
+			[]string{"house/t/streamgen.yaml:2: did not find expected node content"}},
+		{"unknown keys", map[string]string{"t/streamgen.yaml": "description: x\ndependancies: {}\nparams:\n  - name: a\n    help: b\n    hlep: c\n"},
+			[]string{`house/t/streamgen.yaml:2: unknown key "dependancies"`, `house/t/streamgen.yaml:6: unknown key "hlep"`}},
+		{"wrong type", map[string]string{"t/streamgen.yaml": "description: x\nmemory: lots\n"},
+			[]string{"house/t/streamgen.yaml:2: cannot unmarshal"}},
+		{"bad values", map[string]string{"t/streamgen.yaml": "description: x\nmemory: 64\ndevDependencies:\n  esbuild: ^0.28.0\nparams:\n  - name: my-param\n    help: h\n  - name: p\n    help: h\n    pattern: '('\n  - name: q\n    help: h\n    required: true\n    default: d\n  - name: r\n    help: h\n    choices: [a]\n    default: b\n  - name: s\n    help: h\n    when: {nope: x}\n"},
+			[]string{
+				"house/t/streamgen.yaml:2: memory 64 is outside",
+				"house/t/streamgen.yaml:4: esbuild: version \"^0.28.0\" is not an exact version",
+				"house/t/streamgen.yaml:6: parameter name \"my-param\"",
+				"house/t/streamgen.yaml:10: pattern of p does not compile: error parsing regexp: missing closing ): `(`",
+				"house/t/streamgen.yaml:13: parameter q is required but has a default",
+				"house/t/streamgen.yaml:18: default \"b\" of r is not one of its choices",
+				"house/t/streamgen.yaml:21: parameter s: when names \"nope\"",
+			}},
+		{"missing description", map[string]string{"t/streamgen.yaml": "summary: x\n"},
+			[]string{"house/t/streamgen.yaml:1: description is missing"}},
+		{"template parse error", map[string]string{"t/streamgen.yaml": "description: x\n", "t/src/a.mjs.tmpl": "ok\n{{if .Name}}\n"},
+			[]string{"house/t/src/a.mjs.tmpl:3: unexpected EOF"}},
+		{"template execution error", map[string]string{"t/streamgen.yaml": "description: x\n", "t/src/a.mjs.tmpl": "line 1\nline 2\n{{.Nmae}}\n"},
+			[]string{"house/t/src/a.mjs.tmpl:3: executing", "can't evaluate field Nmae"}},
+		{"patch with a broken template", map[string]string{"base/README.md.tmpl": "# {{.Name}\n"},
+			[]string{"house/base/README.md.tmpl:1: "}},
+		{"folder that is neither", map[string]string{"nope/src/a.mjs": "x\n"},
+			[]string{"house/nope: not a built-in folder", "has no streamgen.yaml"}},
+		{"manifest on a shared folder", map[string]string{"sam/streamgen.yaml": "description: x\n"},
+			[]string{"house/sam/streamgen.yaml: sam is a shared folder"}},
+		{"generated manifest path", map[string]string{"t/streamgen.yaml": "description: x\n", "t/.streamgen.json": "{}\n"},
+			[]string{".streamgen.json, which streamgen writes itself"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadSource(mapFS(tc.files), "house")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error\n%v\ndoes not contain %q", err, want)
+				}
+			}
+			var fe *FileError
+			if !errors.As(err, &fe) && !strings.Contains(err.Error(), "writes itself") {
+				t.Errorf("error %v is not a *FileError", err)
+			}
+		})
+	}
+}
+
+func TestLoadSourceRefusesSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "echo", "src"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "echo", "src", "index.mjs")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadSource(os.DirFS(dir), dir)
+	if err == nil || !strings.Contains(err.Error(), "echo/src/index.mjs: not a regular file") {
+		t.Errorf("error %v", err)
+	}
+}

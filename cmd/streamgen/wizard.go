@@ -52,41 +52,69 @@ var choiceHelp = map[string]map[string]string{
 const authNoneWarning = "--auth none makes the Function URL public: anyone with the URL can invoke the function, and every call is billed to you. The stack caps concurrency; use --auth iam unless the endpoint must be public."
 
 func (w *wizard) run(ctx context.Context, o *generator.Options) error {
+	answers := map[string]*string{}
+	answer := func(key, def string) *string {
+		v := def
+		answers[key] = &v
+		return &v
+	}
+	var qs []*Question
 	if !w.given["name"] {
-		name, err := w.p.Input(ctx, Question{Key: "name", Title: "Project name", Help: "lowercase letters, digits and hyphens, e.g. my-stream; also the folder and stack name", Validate: generator.ValidateName})
-		if err != nil {
-			return err
-		}
-		o.Name = name
+		qs = append(qs, &Question{Key: "name", Kind: KindInput, Title: "Project name",
+			Help:     "lowercase letters, digits and hyphens, e.g. my-stream; also the folder and stack name",
+			Value:    answer("name", o.Name),
+			Validate: generator.ValidateName})
 	}
 	if w.yes {
+		if err := w.p.Ask(ctx, qs); err != nil {
+			return err
+		}
+		if v, ok := answers["name"]; ok {
+			o.Name = *v
+		}
 		return nil
 	}
+
+	// current returns the options as answered so far, for the questions
+	// that depend on earlier answers and for the summary.
+	current := func() generator.Options {
+		c := *o
+		for key, dst := range map[string]*string{"name": &c.Name, "template": &c.Template, "iac": &c.IaC, "runtime": &c.Runtime, "arch": &c.Arch, "auth": &c.Auth} {
+			if v, ok := answers[key]; ok {
+				*dst = *v
+			}
+		}
+		c.Set = maps.Clone(o.Set)
+		for key, v := range answers {
+			tmpl, param, ok := strings.Cut(strings.TrimPrefix(key, "param:"), ":")
+			if !ok || !strings.HasPrefix(key, "param:") || tmpl != orDefault(c.Template, generator.DefaultTemplate) || *v == "" {
+				continue
+			}
+			if c.Set == nil {
+				c.Set = map[string]string{}
+			}
+			c.Set[param] = *v
+		}
+		return c
+	}
+
 	if !w.given["template"] {
 		var choices []Choice
 		for _, t := range w.src.Templates() {
 			choices = append(choices, Choice{Value: t.Name, Label: t.Name + ": " + t.Description})
 		}
-		v, err := w.p.Select(ctx, Question{Key: "template", Title: "Template", Help: "what the function does", Default: orDefault(o.Template, generator.DefaultTemplate)}, choices)
-		if err != nil {
-			return err
-		}
-		o.Template = v
-	}
-	t, ok := w.src.Template(orDefault(o.Template, generator.DefaultTemplate))
-	if !ok {
-		return nil // Validate reports the unknown template with its choices
+		qs = append(qs, &Question{Key: "template", Kind: KindSelect, Title: "Template", Help: "what the function does",
+			Choices: choices, Value: answer("template", orDefault(o.Template, generator.DefaultTemplate))})
 	}
 	for _, c := range []struct {
 		key, title string
-		dst        *string
-		def        string
+		value      string
 		choices    []string
 	}{
-		{"iac", "Infrastructure as code", &o.IaC, generator.DefaultIaC, generator.IaCChoices},
-		{"runtime", "Lambda runtime", &o.Runtime, generator.DefaultRuntime, generator.RuntimeChoices},
-		{"arch", "Architecture", &o.Arch, generator.DefaultArch, generator.ArchChoices},
-		{"auth", "Function URL auth", &o.Auth, generator.DefaultAuth, generator.AuthChoices},
+		{"iac", "Infrastructure as code", orDefault(o.IaC, generator.DefaultIaC), generator.IaCChoices},
+		{"runtime", "Lambda runtime", orDefault(o.Runtime, generator.DefaultRuntime), generator.RuntimeChoices},
+		{"arch", "Architecture", orDefault(o.Arch, generator.DefaultArch), generator.ArchChoices},
+		{"auth", "Function URL auth", orDefault(o.Auth, generator.DefaultAuth), generator.AuthChoices},
 	} {
 		if w.given[c.key] {
 			continue
@@ -95,78 +123,112 @@ func (w *wizard) run(ctx context.Context, o *generator.Options) error {
 		for _, v := range c.choices {
 			choices = append(choices, Choice{Value: v, Label: v + ": " + choiceHelp[c.key][v]})
 		}
-		v, err := w.p.Select(ctx, Question{Key: c.key, Title: c.title, Default: orDefault(*c.dst, c.def)}, choices)
-		if err != nil {
-			return err
+		q := &Question{Key: c.key, Kind: KindSelect, Title: c.title, Choices: choices, Value: answer(c.key, c.value)}
+		if c.key == "auth" {
+			q.NoticeLines = 2
+			q.Notice = func() string {
+				if *q.Value == generator.AuthNone {
+					return "Warning: " + authNoneWarning
+				}
+				return ""
+			}
 		}
-		*c.dst = v
-		if c.key == "auth" && v == generator.AuthNone {
-			w.p.Note("Warning", authNoneWarning)
-		}
+		qs = append(qs, q)
 	}
-	if err := w.askParams(ctx, t, o); err != nil {
+	qs = append(qs, w.paramQuestions(answer, current)...)
+
+	confirm := &Question{Key: "confirm", Kind: KindConfirm, Title: "Generate the project?", Value: answer("confirm", "yes"),
+		Notice: func() string { return "Summary:\n" + summary(current()) }, NoticeLines: 7 + maxParams(w.src)}
+	qs = append(qs, confirm)
+	if err := w.p.Ask(ctx, qs); err != nil {
 		return err
 	}
-	w.p.Note("Summary", summary(*o))
-	ok, err := w.p.Confirm(ctx, Question{Key: "confirm", Title: "Generate the project?", Default: "yes"})
-	if err != nil {
-		return err
-	}
-	if !ok {
+	if *confirm.Value != "yes" {
 		return errDeclined
 	}
+	*o = current()
 	return nil
 }
 
-// askParams asks the template's parameters that have Ask set, were not
-// given and apply given the answers so far (baseUrl only for openai).
-func (w *wizard) askParams(ctx context.Context, t generator.Template, o *generator.Options) error {
-	for _, p := range t.Params {
-		if !p.Ask || w.given["set:"+p.Name] || !p.Applies(t.ResolveParams(o.Set)) {
-			continue
-		}
-		q := Question{Key: "param:" + p.Name, Title: p.Name, Help: p.Help, Default: p.Default}
-		var (
-			v   string
-			err error
-		)
-		if len(p.Choices) > 0 {
-			var choices []Choice
-			for _, c := range p.Choices {
-				choices = append(choices, Choice{Value: c, Label: c})
+// paramQuestions asks every template's parameters that have Ask set and
+// were not given. Each is skipped unless its template is the one chosen
+// and it applies given the answers so far (baseUrl only for openai), so a
+// person who goes back and changes the template gets the right questions.
+func (w *wizard) paramQuestions(answer func(key, def string) *string, current func() generator.Options) []*Question {
+	var qs []*Question
+	for _, t := range w.src.Templates() {
+		for _, p := range t.Params {
+			if !p.Ask || w.given["set:"+p.Name] {
+				continue
 			}
-			v, err = w.p.Select(ctx, q, choices)
-		} else {
-			name := p.Name
-			required := p.Required
-			q.Validate = func(s string) error {
-				if s == "" {
-					if required {
-						return fmt.Errorf("%s is required: %s", name, p.Help)
-					}
-					return nil // empty takes the template's behaviour for "not set"
+			key := "param:" + t.Name + ":" + p.Name
+			q := &Question{Key: key, Title: p.Name, Help: p.Help, Value: answer(key, p.Default)}
+			q.Skip = func() bool {
+				c := current()
+				return orDefault(c.Template, generator.DefaultTemplate) != t.Name || !p.Applies(t.ResolveParams(c.Set))
+			}
+			if len(p.Choices) > 0 {
+				q.Kind = KindSelect
+				for _, c := range p.Choices {
+					q.Choices = append(q.Choices, Choice{Value: c, Label: c})
 				}
-				return t.CheckParam(name, s)
+			} else {
+				q.Kind = KindInput
+				if !p.Required && p.Default == "" {
+					q.Help += " (leave empty to skip)"
+				}
+				q.Validate = func(v string) error {
+					if v == "" {
+						if p.Required {
+							return fmt.Errorf("%s is required: %s", p.Name, p.Help)
+						}
+						return nil // empty takes the template's behaviour for "not set"
+					}
+					if err := t.CheckParam(p.Name, v); err != nil {
+						return err
+					}
+					// Checks across parameters (a Bedrock model id for
+					// provider bedrock) run as the answer is given too.
+					c := current()
+					c.Set = maps.Clone(c.Set)
+					if c.Set == nil {
+						c.Set = map[string]string{}
+					}
+					c.Set[p.Name] = v
+					var ie *generator.InvalidError
+					for _, err := range unwrapAll(c.Validate()) {
+						if errors.As(err, &ie) && ie.Field == "--set "+p.Name {
+							return err
+						}
+					}
+					return nil
+				}
 			}
-			if !required && p.Default == "" {
-				q.Help += " (leave empty to skip)"
-			}
-			v, err = w.p.Input(ctx, q)
+			qs = append(qs, q)
 		}
-		if err != nil {
-			return err
-		}
-		if v == "" || v == p.Default {
-			continue // the default needs no --set, which keeps .streamgen.json minimal
-		}
-		if o.Set == nil {
-			o.Set = map[string]string{}
-		} else {
-			o.Set = maps.Clone(o.Set)
-		}
-		o.Set[p.Name] = v
 	}
-	return nil
+	return qs
+}
+
+// maxParams is the most parameters any template has: the summary's
+// longest.
+func maxParams(src *generator.Source) int {
+	n := 0
+	for _, t := range src.Templates() {
+		n = max(n, len(t.Params))
+	}
+	return n
+}
+
+// unwrapAll lists the errors errors.Join combined.
+func unwrapAll(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
 }
 
 // summary lists the answers with their defaults filled in, as the project

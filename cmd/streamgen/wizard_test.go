@@ -16,76 +16,73 @@ import (
 
 // scriptedPrompter answers the wizard's questions from a script keyed by
 // Question.Key, and records what was asked. An answer of "^C" acts as
-// Ctrl-C. A question without an answer fails the test: the wizard asked
-// for something it should not have.
+// Ctrl-C; an input's answers separated by "|" are tried in turn, as a
+// person re-typing after an error would. A question without an answer
+// fails the test: the wizard asked for something it should not have.
 type scriptedPrompter struct {
 	t       *testing.T
 	answers map[string]string
 	asked   []string
 	notes   []string
-	// invalid collects answers Validate refused, keyed by question.
+	// invalid records, per question, the last answer Validate refused.
 	invalid map[string]error
 }
 
-func (p *scriptedPrompter) answer(q Question) (string, error) {
-	p.asked = append(p.asked, q.Key)
-	a, ok := p.answers[q.Key]
-	if !ok {
-		p.t.Errorf("unexpected question %q (%s)", q.Key, q.Title)
-		return "", errors.New("unexpected question")
-	}
-	if a == "^C" {
-		return "", context.Canceled
-	}
-	return a, nil
-}
-
-func (p *scriptedPrompter) Input(_ context.Context, q Question) (string, error) {
-	a, err := p.answer(q)
-	if err != nil {
-		return "", err
-	}
-	// Answers are separated by "|": each refused one is recorded and the
-	// next tried, as a person re-typing would.
-	for _, try := range strings.Split(a, "|") {
-		v := try
-		if v == "" {
-			v = q.Default
+func (p *scriptedPrompter) Ask(_ context.Context, qs []*Question) error {
+	for _, q := range qs {
+		if q.skipped() {
+			continue
 		}
-		if q.Validate != nil {
-			if err := q.Validate(v); err != nil {
-				if p.invalid == nil {
-					p.invalid = map[string]error{}
+		p.asked = append(p.asked, q.Key)
+		a, ok := p.answers[q.Key]
+		if !ok {
+			p.t.Errorf("unexpected question %q (%s)", q.Key, q.Title)
+			return errors.New("unexpected question")
+		}
+		if a == "^C" {
+			return context.Canceled
+		}
+		switch q.Kind {
+		case KindSelect:
+			if a != "" {
+				if !slices.ContainsFunc(q.Choices, func(c Choice) bool { return c.Value == a }) {
+					p.t.Errorf("question %q: %q is not among the choices %v", q.Key, a, q.Choices)
 				}
-				p.invalid[q.Key] = err
-				continue
+				*q.Value = a
+			}
+		case KindConfirm:
+			*q.Value = a
+		default:
+			accepted := false
+			for _, try := range strings.Split(a, "|") {
+				v := try
+				if v == "" {
+					v = *q.Value
+				}
+				if q.Validate != nil {
+					if err := q.Validate(v); err != nil {
+						if p.invalid == nil {
+							p.invalid = map[string]error{}
+						}
+						p.invalid[q.Key] = err
+						continue
+					}
+				}
+				*q.Value, accepted = v, true
+				break
+			}
+			if !accepted {
+				return errors.New("every scripted answer was refused")
 			}
 		}
-		return v, nil
+		if q.Notice != nil {
+			if n := q.Notice(); n != "" {
+				p.notes = append(p.notes, n)
+			}
+		}
 	}
-	return "", errors.New("every scripted answer was refused")
+	return nil
 }
-
-func (p *scriptedPrompter) Select(_ context.Context, q Question, choices []Choice) (string, error) {
-	a, err := p.answer(q)
-	if err != nil {
-		return "", err
-	}
-	if a == "" {
-		a = q.Default
-	}
-	if !slices.ContainsFunc(choices, func(c Choice) bool { return c.Value == a }) {
-		p.t.Errorf("question %q: %q is not among the choices %v", q.Key, a, choices)
-	}
-	return a, nil
-}
-
-func (p *scriptedPrompter) Confirm(_ context.Context, q Question) (bool, error) {
-	a, err := p.answer(q)
-	return a == "yes", err
-}
-
-func (p *scriptedPrompter) Note(title, body string) { p.notes = append(p.notes, title+": "+body) }
 
 // runWizard runs the CLI in dir as if in a terminal, with p answering.
 func runWizard(t *testing.T, p *scriptedPrompter, args ...string) (int, string, string) {
@@ -114,18 +111,18 @@ func TestWizardAsksEverythingMissing(t *testing.T) {
 	t.Chdir(t.TempDir())
 	p := &scriptedPrompter{t: t, answers: map[string]string{
 		"name": "Bad Name|my-chat", "template": "llm-stream", "iac": "cdk", "runtime": "nodejs22.x",
-		"arch": "x86_64", "auth": "none", "param:provider": "openai", "param:model": "",
-		"param:baseUrl": "ftp://nope|https://llm.example.com", "param:apiKeyParameter": "", "confirm": "yes",
+		"arch": "x86_64", "auth": "none", "param:llm-stream:provider": "openai", "param:llm-stream:model": "",
+		"param:llm-stream:baseUrl": "ftp://nope|https://llm.example.com", "param:llm-stream:apiKeyParameter": "", "confirm": "yes",
 	}}
 	code, stdout, stderr := runWizard(t, p, "new")
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr %s", code, stderr)
 	}
-	want := []string{"name", "template", "iac", "runtime", "arch", "auth", "param:provider", "param:model", "param:baseUrl", "param:apiKeyParameter", "confirm"}
+	want := []string{"name", "template", "iac", "runtime", "arch", "auth", "param:llm-stream:provider", "param:llm-stream:model", "param:llm-stream:baseUrl", "param:llm-stream:apiKeyParameter", "confirm"}
 	if !slices.Equal(p.asked, want) {
 		t.Errorf("asked %v, want %v", p.asked, want)
 	}
-	if p.invalid["name"] == nil || p.invalid["param:baseUrl"] == nil {
+	if p.invalid["name"] == nil || p.invalid["param:llm-stream:baseUrl"] == nil {
 		t.Errorf("invalid answers were not refused as typed: %v", p.invalid)
 	}
 	if len(p.notes) != 2 || !strings.Contains(p.notes[0], "public") || !strings.Contains(p.notes[1], "my-chat") {
@@ -161,12 +158,12 @@ func TestWizardAsksOnlyWhatFlagsLeftOut(t *testing.T) {
 	t.Chdir(t.TempDir())
 	// bedrock: baseUrl and apiKeyParameter do not apply, so are not asked;
 	// corsOrigins has no Ask and takes its default silently.
-	p := &scriptedPrompter{t: t, answers: map[string]string{"runtime": "", "arch": "", "param:model": "", "confirm": "yes"}}
+	p := &scriptedPrompter{t: t, answers: map[string]string{"runtime": "", "arch": "", "param:llm-stream:model": "", "confirm": "yes"}}
 	code, _, stderr := runWizard(t, p, "new", "demo", "--template", "llm-stream", "--iac", "sam", "--auth", "iam", "--provider", "bedrock")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if want := []string{"runtime", "arch", "param:model", "confirm"}; !slices.Equal(p.asked, want) {
+	if want := []string{"runtime", "arch", "param:llm-stream:model", "confirm"}; !slices.Equal(p.asked, want) {
 		t.Errorf("asked %v, want %v", p.asked, want)
 	}
 	m := readManifest(t, "demo")
@@ -182,12 +179,12 @@ func TestWizardValuesFileCountsAsGiven(t *testing.T) {
 	if err := os.WriteFile("answers.yaml", []byte(values), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := &scriptedPrompter{t: t, answers: map[string]string{"name": "assets", "param:prefix": "public/", "confirm": "yes"}}
+	p := &scriptedPrompter{t: t, answers: map[string]string{"name": "assets", "param:s3-proxy:prefix": "public/", "confirm": "yes"}}
 	code, _, stderr := runWizard(t, p, "new", "--values", "answers.yaml")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if want := []string{"name", "param:prefix", "confirm"}; !slices.Equal(p.asked, want) {
+	if want := []string{"name", "param:s3-proxy:prefix", "confirm"}; !slices.Equal(p.asked, want) {
 		t.Errorf("asked %v, want %v", p.asked, want)
 	}
 	if m := readManifest(t, "assets"); m.Answers.IaC != "cdk" || m.Answers.Set["prefix"] != "public/" || m.Answers.Set["bucket"] != "my-assets" {
@@ -223,7 +220,7 @@ func TestWizardCancelWritesNothing(t *testing.T) {
 		msg     string
 	}{
 		{"ctrl-c at the name", map[string]string{"name": "^C"}, exitInterrupted, "interrupted; nothing was written"},
-		{"ctrl-c at a parameter", map[string]string{"name": "x", "template": "s3-proxy", "iac": "", "runtime": "", "arch": "", "auth": "", "param:bucket": "^C"}, exitInterrupted, "interrupted"},
+		{"ctrl-c at a parameter", map[string]string{"name": "x", "template": "s3-proxy", "iac": "", "runtime": "", "arch": "", "auth": "", "param:s3-proxy:bucket": "^C"}, exitInterrupted, "interrupted"},
 		{"ctrl-c at the summary", map[string]string{"name": "x", "template": "", "iac": "", "runtime": "", "arch": "", "auth": "", "confirm": "^C"}, exitInterrupted, "interrupted"},
 		{"declined summary", map[string]string{"name": "x", "template": "", "iac": "", "runtime": "", "arch": "", "auth": "", "confirm": "no"}, exitFailed, "cancelled at the summary; nothing was written"},
 	} {

@@ -64,6 +64,11 @@ type Data struct {
 	APIKeyParameter string   // openai: SSM SecureString parameter name
 	CORSOrigins     []string // origins CORS allows; none when empty
 
+	// builtin names the built-in template the project comes from, or is
+	// empty for a custom template (even one that replaces a built-in name),
+	// so the template-specific parts of shared files apply only to ours.
+	builtin string
+
 	// s3-proxy parameters.
 	Bucket       string // the bucket to serve; empty when the stack creates one
 	CreateBucket bool   // the stack creates a private, encrypted bucket
@@ -131,7 +136,7 @@ func (d Data) S3KeyPattern() string { return "s3://BUCKET/" + d.Prefix + "KEY" }
 func (d Data) SampleObjectKey() string { return d.Prefix + "reports/2024/summary.pdf" }
 
 // IsLLM reports whether the project is the llm-stream template.
-func (d Data) IsLLM() bool { return d.Template == "llm-stream" }
+func (d Data) IsLLM() bool { return d.builtin == "llm-stream" }
 
 // IsBedrock reports whether an llm-stream project calls Amazon Bedrock.
 func (d Data) IsBedrock() bool { return d.IsLLM() && d.Provider == "bedrock" }
@@ -159,7 +164,7 @@ func (d Data) APIKeyParameterARN() string {
 }
 
 // IsS3Proxy reports whether the project is the s3-proxy template.
-func (d Data) IsS3Proxy() bool { return d.Template == "s3-proxy" }
+func (d Data) IsS3Proxy() bool { return d.builtin == "s3-proxy" }
 
 // npmPackages turns name -> version maps into a list sorted by name, as npm
 // itself sorts package.json.
@@ -211,6 +216,7 @@ func newData(o Options) Data {
 	if len(o.Set) > 0 {
 		d.Set = maps.Clone(o.Set)
 	}
+	d.builtin = t.builtin
 	params := t.resolveParams(o.Set)
 	d.Params = params
 	if t.VariantParam != "" {

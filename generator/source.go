@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"reflect"
@@ -26,6 +27,7 @@ import (
 type Source struct {
 	templates []Template
 	tree      *tree
+	origins   map[string]string // template -> LoadSource origin, when not "builtin"
 }
 
 // ManifestFile is the file that declares a custom template: its folder's
@@ -48,7 +50,13 @@ func Builtin() *Source { return builtin }
 
 // Templates returns the source's templates: the built-in ones first, in the
 // order `streamgen list` shows them, then custom ones by name.
-func (s *Source) Templates() []Template { return slices.Clone(s.templates) }
+func (s *Source) Templates() []Template {
+	out := make([]Template, len(s.templates))
+	for i, t := range s.templates {
+		out[i] = t.clone()
+	}
+	return out
+}
 
 // Names returns the names of the source's templates, in [Source.Templates]
 // order.
@@ -64,10 +72,20 @@ func (s *Source) Names() []string {
 func (s *Source) Template(name string) (Template, bool) {
 	for _, t := range s.templates {
 		if t.Name == name {
-			return t, true
+			return t.clone(), true
 		}
 	}
 	return Template{}, false
+}
+
+// Origin says where template name comes from: "builtin" for streamgen's
+// own, or the origin given to [LoadSource] for a custom template and for a
+// built-in one whose files it patched.
+func (s *Source) Origin(name string) string {
+	if o, ok := s.origins[name]; ok {
+		return o
+	}
+	return "builtin"
 }
 
 func (s *Source) files() (*tree, error) {
@@ -125,18 +143,20 @@ func LoadSource(fsys fs.FS, origin string) (*Source, error) {
 	// Problems in template files and manifests are all reported together.
 	var errs []error
 	custom, err := loadTree(fsys, origin)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	src := &Source{templates: slices.Clone(builtinTemplates), tree: &tree{layers: maps.Clone(base.layers)}}
+	errs = append(errs, flatten(err)...)
+	src := &Source{templates: slices.Clone(builtinTemplates), tree: &tree{layers: maps.Clone(base.layers)}, origins: map[string]string{}}
 	var affected []string // templates whose output the custom tree changes
 	for _, e := range entries {
+		name := e.Name()
+		folder := displayPath(origin, name)
+		if e.Type()&fs.ModeSymlink != 0 {
+			errs = append(errs, &FileError{File: folder, Msg: "a symbolic link; template folders must be real directories (links are not followed)"})
+			continue
+		}
 		if !e.IsDir() {
 			continue
 		}
-		name := e.Name()
-		folder := displayPath(origin, name)
-		raw, err := fs.ReadFile(fsys, name+"/"+ManifestFile)
+		raw, err := readManifest(fsys, name)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			if _, ok := base.layers[name]; !ok {
@@ -148,6 +168,10 @@ func LoadSource(fsys fs.FS, origin string) (*Source, error) {
 		case err != nil:
 			errs = append(errs, &FileError{File: folder + "/" + ManifestFile, Msg: err.Error()})
 		default:
+			if _, layer := base.layers[name]; layer && !slices.ContainsFunc(builtinTemplates, func(b Template) bool { return b.Name == name }) {
+				errs = append(errs, &FileError{File: folder + "/" + ManifestFile, Msg: fmt.Sprintf("%s is a built-in folder, not a template; remove %s to patch its files, or give the new template another name", name, ManifestFile)})
+				continue
+			}
 			t, terrs := parseManifest(raw, folder+"/"+ManifestFile, name)
 			if len(terrs) > 0 {
 				errs = append(errs, terrs...)
@@ -172,12 +196,69 @@ func LoadSource(fsys fs.FS, origin string) (*Source, error) {
 	}
 	slices.Sort(affected)
 	for _, name := range slices.Compact(affected) {
-		errs = append(errs, src.trialRender(name, origin)...)
+		src.origins[name] = origin
+		errs = append(errs, src.trialRender(name)...)
 	}
-	if len(errs) > 0 {
+	if errs = dedupeErrors(errs); len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return src, nil
+}
+
+// maxTemplateFileSize bounds what one template, manifest or values file may
+// hold, so a wrong path (a device, a huge log) fails fast instead of
+// exhausting memory.
+const maxTemplateFileSize = 1 << 20
+
+// readManifest reads name/streamgen.yaml, which must be a regular file.
+func readManifest(fsys fs.FS, name string) ([]byte, error) {
+	entries, err := fs.ReadDir(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if e.Name() != ManifestFile {
+			continue
+		}
+		if !e.Type().IsRegular() {
+			return nil, errors.New("not a regular file (symbolic links are not followed); replace it with the file itself")
+		}
+		return readLimited(fsys, name+"/"+ManifestFile)
+	}
+	return nil, fs.ErrNotExist
+}
+
+// readLimited reads a file of at most maxTemplateFileSize bytes.
+func readLimited(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, maxTemplateFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > maxTemplateFileSize {
+		return nil, fmt.Errorf("larger than %d KiB; templates are source files, not data", maxTemplateFileSize>>10)
+	}
+	return raw, nil
+}
+
+// flatten lists the errors inside joined errors, recursively, so each is
+// reported on its own.
+func flatten(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
 }
 
 // affectedBy returns the templates a patch of the built-in folder layer
@@ -210,7 +291,7 @@ func overlay(base, patch []entry) []entry {
 // trialRender renders template name for each IaC (and each variant) with
 // sample values, so a template that cannot execute is reported on load
 // rather than on a user's first run.
-func (s *Source) trialRender(name, origin string) []error {
+func (s *Source) trialRender(name string) []error {
 	t, _ := s.Template(name)
 	variants := []string{""}
 	if p, ok := t.param(t.VariantParam); ok && len(p.Choices) > 0 {
@@ -232,7 +313,7 @@ func (s *Source) trialRender(name, origin string) []error {
 			}
 			o := Options{Name: "sample-project", Template: name, IaC: iac, Set: set, Source: s}.WithDefaults()
 			if _, err := s.render(newData(o)); err != nil {
-				errs = append(errs, locate(err, origin))
+				errs = append(errs, flatten(err)...)
 			}
 		}
 	}
@@ -243,16 +324,16 @@ func (s *Source) trialRender(name, origin string) []error {
 var templateErrRE = regexp.MustCompile(`^template: ([^:]+):(\d+):(?:\d+:)? ?(.*)$`)
 
 // locate turns a text/template error about a custom file into a
-// FileError with its file and line. Errors about built-in files keep
-// their text: they are streamgen's defects, not the user's.
-func locate(err error, origin string) error {
-	var te *FileError
-	if errors.As(err, &te) {
-		return te
+// FileError with its file and line (templates are named by their path as
+// the user knows it). Other errors are returned as they are.
+func locate(err error) error {
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return fe
 	}
 	msg := err.Error()
 	if i := strings.Index(msg, "template: "); i >= 0 {
-		if m := templateErrRE.FindStringSubmatch(msg[i:]); m != nil && strings.HasPrefix(m[1], origin) {
+		if m := templateErrRE.FindStringSubmatch(msg[i:]); m != nil {
 			line, _ := strconv.Atoi(m[2])
 			return &FileError{File: m[1], Line: line, Msg: m[3]}
 		}
@@ -282,6 +363,9 @@ type entry struct {
 	out  string             // output path within the project
 	tmpl *template.Template // nil for a verbatim file
 	raw  []byte
+	// src is the file's path as the user knows it, set for files of a
+	// custom tree, whose problems are reported against it.
+	src string
 }
 
 func displayPath(origin, p string) string {
@@ -313,21 +397,32 @@ func loadTree(fsys fs.FS, origin string) (*tree, error) {
 			errs = append(errs, &FileError{File: name, Msg: "not a regular file (symbolic links are not followed); replace it with the file itself"})
 			return nil
 		}
-		raw, err := fs.ReadFile(fsys, p)
+		raw, err := readLimited(fsys, p)
 		if err != nil {
-			return err
+			if origin == "" {
+				return err
+			}
+			errs = append(errs, &FileError{File: name, Msg: err.Error()})
+			return nil
 		}
 		e := entry{out: rel, raw: raw}
+		if origin != "" {
+			e.src = name
+		}
 		if strings.HasSuffix(rel, ".tmpl") {
 			e.out = strings.TrimSuffix(rel, ".tmpl")
 			e.tmpl, err = template.New(name).Option("missingkey=error").Funcs(funcs).Parse(string(raw))
 			if err != nil {
-				errs = append(errs, locate(err, origin))
+				errs = append(errs, locate(err))
 				return nil
 			}
 		}
 		if err := checkRelPath(e.out); err != nil {
 			errs = append(errs, &FileError{File: name, Msg: "its output path is not usable: " + err.Error()})
+			return nil
+		}
+		if e.out == ManifestPath {
+			errs = append(errs, &FileError{File: name, Msg: "streamgen writes " + ManifestPath + " itself; remove this file"})
 			return nil
 		}
 		t.layers[layer] = append(t.layers[layer], e)
@@ -367,32 +462,56 @@ func (s *Source) render(d Data) (Files, error) {
 		}
 	}
 	var files Files
-	for _, p := range slices.Sorted(maps.Keys(byPath)) {
+	var errs []error
+	paths := slices.Sorted(maps.Keys(byPath))
+	for i, p := range paths {
 		e := byPath[p]
+		if i+1 < len(paths) && strings.HasPrefix(paths[i+1], p+"/") {
+			culprit := e
+			if culprit.src == "" {
+				culprit = byPath[paths[i+1]]
+			}
+			errs = append(errs, culprit.fileError(fmt.Errorf("%s is both a file and a folder of the project (%s)", Quote(p), paths[i+1])))
+			continue
+		}
 		content := e.raw
 		if e.tmpl != nil {
 			var buf bytes.Buffer
 			if err := e.tmpl.Execute(&buf, d); err != nil {
-				return nil, fmt.Errorf("render %s: %w", p, err)
+				if e.src != "" {
+					errs = append(errs, locate(err))
+				} else {
+					errs = append(errs, fmt.Errorf("render %s: %w", p, err))
+				}
+				continue
 			}
 			content = buf.Bytes()
 		}
 		f, err := finish(p, content)
 		if err != nil {
-			return nil, err
+			errs = append(errs, e.fileError(err))
+			continue
 		}
 		files = append(files, f)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	manifest, err := marshalManifest(d)
 	if err != nil {
 		return nil, err
 	}
-	if _, clash := byPath[ManifestPath]; clash {
-		return nil, fmt.Errorf("template %s has a file %s, which streamgen writes itself; remove it", d.Template, ManifestPath)
-	}
 	files = append(files, File{Path: ManifestPath, Content: manifest, Mode: 0o644})
 	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	return files, nil
+}
+
+// fileError reports err against the custom file e came from, if any.
+func (e entry) fileError(err error) error {
+	if e.src == "" {
+		return err
+	}
+	return &FileError{File: e.src, Msg: err.Error()}
 }
 
 // manifestSchema is a custom template's streamgen.yaml.
@@ -569,11 +688,24 @@ func patternValidator(name, pattern string, re *regexp.Regexp) func(string) erro
 }
 
 // yamlError converts a yaml.v3 error ("yaml: line 3: ...") into a
-// FileError with that line.
+// FileError with that line; a decoding error with several problems
+// becomes one FileError each.
 func yamlError(file string, err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
-	if m := regexp.MustCompile(`^line (\d+): (.*)$`).FindStringSubmatch(msg); m != nil {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		var errs []error
+		for _, msg := range te.Errors {
+			errs = append(errs, lineError(file, msg))
+		}
+		return errors.Join(errs...)
+	}
+	return lineError(file, strings.TrimPrefix(err.Error(), "yaml: "))
+}
+
+var yamlLineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+func lineError(file, msg string) error {
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		return &FileError{File: file, Line: line, Msg: m[2]}
 	}
@@ -586,10 +718,16 @@ func checkKeys(n *yaml.Node, known []string, at func(*yaml.Node, string, ...any)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return
 	}
+	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k := n.Content[i]; !slices.Contains(known, k.Value) {
+		k := n.Content[i]
+		if !slices.Contains(known, k.Value) {
 			at(k, "unknown key %s; the keys are %s", Quote(k.Value), strings.Join(known, ", "))
 		}
+		if first, dup := seen[k.Value]; dup {
+			at(k, "%s is given twice (first on line %d); give it once", Quote(k.Value), first)
+		}
+		seen[k.Value] = k.Line
 	}
 }
 

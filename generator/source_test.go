@@ -176,9 +176,19 @@ func TestLoadSourceErrorsNameFileAndLine(t *testing.T) {
 		{"folder that is neither", map[string]string{"nope/src/a.mjs": "x\n"},
 			[]string{"house/nope: not a built-in folder", "has no streamgen.yaml"}},
 		{"manifest on a shared folder", map[string]string{"sam/streamgen.yaml": "description: x\n"},
-			[]string{"house/sam/streamgen.yaml: sam is a shared folder"}},
+			[]string{"house/sam/streamgen.yaml: sam is a built-in folder, not a template"}},
+		{"manifest on a built-in variant folder", map[string]string{"llm-stream-openai/streamgen.yaml": "description: x\n"},
+			[]string{"house/llm-stream-openai/streamgen.yaml: llm-stream-openai is a built-in folder, not a template"}},
+		{"duplicate keys", map[string]string{"t/streamgen.yaml": "description: x\nmemory: 256\nmemory: 512\n"},
+			[]string{`house/t/streamgen.yaml:3: mapping key "memory" already defined at line 2`}},
+		{"several type errors", map[string]string{"t/streamgen.yaml": "description: x\nmemory: lots\ntimeout: long\n"},
+			[]string{"house/t/streamgen.yaml:2: cannot unmarshal", "house/t/streamgen.yaml:3: cannot unmarshal"}},
+		{"rendered JSON that does not parse", map[string]string{"t/streamgen.yaml": "description: x\n", "t/config.json.tmpl": "{\"name\": {{.Name}}}\n"},
+			[]string{"house/t/config.json.tmpl: render config.json: the result is not valid JSON"}},
+		{"a file that is also a folder", map[string]string{"echo/README.md/x": "x\n"},
+			[]string{`house/echo/README.md/x: "README.md" is both a file and a folder`}},
 		{"generated manifest path", map[string]string{"t/streamgen.yaml": "description: x\n", "t/.streamgen.json": "{}\n"},
-			[]string{".streamgen.json, which streamgen writes itself"}},
+			[]string{"house/t/.streamgen.json: streamgen writes .streamgen.json itself"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadSource(mapFS(tc.files), "house")
@@ -190,9 +200,11 @@ func TestLoadSourceErrorsNameFileAndLine(t *testing.T) {
 					t.Errorf("error\n%v\ndoes not contain %q", err, want)
 				}
 			}
-			var fe *FileError
-			if !errors.As(err, &fe) && !strings.Contains(err.Error(), "writes itself") {
-				t.Errorf("error %v is not a *FileError", err)
+			for _, e := range flatten(err) {
+				var fe *FileError
+				if !errors.As(e, &fe) {
+					t.Errorf("error %v is not a *FileError", e)
+				}
 			}
 		})
 	}
@@ -208,6 +220,88 @@ func TestLoadSourceRefusesSymlinks(t *testing.T) {
 	}
 	_, err := LoadSource(os.DirFS(dir), dir)
 	if err == nil || !strings.Contains(err.Error(), "echo/src/index.mjs: not a regular file") {
+		t.Errorf("error %v", err)
+	}
+}
+
+// TestReplacedBuiltinGetsNoBuiltinInfrastructure: a manifest named like a
+// built-in template replaces it completely, so the shared files must not
+// add the built-in's bucket, IAM statements or README sections.
+func TestReplacedBuiltinGetsNoBuiltinInfrastructure(t *testing.T) {
+	src, err := LoadSource(mapFS(map[string]string{
+		"s3-proxy/streamgen.yaml":   "description: the house proxy\n",
+		"s3-proxy/src/index.mjs":    "// house\n",
+		"llm-stream/streamgen.yaml": "description: the house LLM\n",
+	}), "house")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"s3-proxy", "llm-stream"} {
+		for _, iac := range IaCChoices {
+			files, err := Render(Options{Name: "demo", Template: name, IaC: iac, Source: src})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range files {
+				for _, leak := range []string{"ProxyBucket", "s3:GetObject", "bedrock:", "MODEL_ID", "ssm:GetParameter", "s3.Bucket"} {
+					if strings.Contains(string(f.Content), leak) {
+						t.Errorf("%s %s: %s contains %q from the built-in template", name, iac, f.Path, leak)
+					}
+				}
+			}
+		}
+		if got := src.Origin(name); got != "house" {
+			t.Errorf("Origin(%s) = %q", name, got)
+		}
+	}
+	if got := src.Origin("echo"); got != "builtin" {
+		t.Errorf("Origin(echo) = %q", got)
+	}
+}
+
+// TestSourceTemplatesAreCopies: changing a returned template must not
+// change what later renders see.
+func TestSourceTemplatesAreCopies(t *testing.T) {
+	ts := Builtin().Templates()
+	ts[1].Params[0].Help = "changed"
+	ts[1].Dependencies["evil"] = "1.0.0"
+	ts[2].Params[0].Choices[0] = "changed"
+	tpl, _ := Builtin().Template("s3-proxy")
+	tpl.VariantDependencies = nil
+	again, _ := Builtin().Template("s3-proxy")
+	if again.Params[0].Help == "changed" || again.Dependencies["evil"] != "" {
+		t.Error("a caller changed the built-in s3-proxy template")
+	}
+	if llm, _ := Builtin().Template("llm-stream"); llm.Params[0].Choices[0] != "bedrock" {
+		t.Error("a caller changed llm-stream's choices")
+	}
+}
+
+func TestLoadSourceLimits(t *testing.T) {
+	big := strings.Repeat("x", maxTemplateFileSize+1)
+	_, err := LoadSource(mapFS(map[string]string{"echo/src/big.mjs": big}), "house")
+	if err == nil || !strings.Contains(err.Error(), "house/echo/src/big.mjs: larger than 1024 KiB") {
+		t.Errorf("error %v", err)
+	}
+	dir := t.TempDir()
+	if err := os.Symlink(t.TempDir(), filepath.Join(dir, "linked")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadSource(os.DirFS(dir), dir)
+	if err == nil || !strings.Contains(err.Error(), "linked: a symbolic link") {
+		t.Errorf("error %v", err)
+	}
+	if err := os.Remove(filepath.Join(dir, "linked")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "t"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "t", ManifestFile)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadSource(os.DirFS(dir), dir)
+	if err == nil || !strings.Contains(err.Error(), "t/streamgen.yaml: not a regular file") || strings.Contains(err.Error(), "root:") {
 		t.Errorf("error %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"maps"
+	"slices"
 	"strings"
 )
 
@@ -36,6 +37,31 @@ type Template struct {
 	// BuildMethod esbuild, CDK NodejsFunction). Templates without runtime
 	// dependencies deploy src/ as it is.
 	Bundle bool
+
+	// builtin is the template's name when it is one of streamgen's own;
+	// the shared files (README, SAM template, CDK stack) have sections
+	// for each built-in template that a custom one must not get.
+	builtin string
+}
+
+// clone returns a deep copy, so callers cannot change a Source's templates
+// through the slices and maps of the one they were given.
+func (t Template) clone() Template {
+	t.Params = slices.Clone(t.Params)
+	for i, p := range t.Params {
+		t.Params[i].Choices = slices.Clone(p.Choices)
+		t.Params[i].When = maps.Clone(p.When)
+	}
+	t.Dependencies = maps.Clone(t.Dependencies)
+	t.DevDependencies = maps.Clone(t.DevDependencies)
+	if t.VariantDependencies != nil {
+		vd := make(map[string]map[string]string, len(t.VariantDependencies))
+		for k, v := range t.VariantDependencies {
+			vd[k] = maps.Clone(v)
+		}
+		t.VariantDependencies = vd
+	}
+	return t
 }
 
 // Param declares one template parameter.
@@ -152,6 +178,12 @@ var builtinTemplates = []Template{
 		DevDependencies: map[string]string{"esbuild": esbuildVersion},
 		Bundle:          true,
 	},
+}
+
+func init() {
+	for i := range builtinTemplates {
+		builtinTemplates[i].builtin = builtinTemplates[i].Name
+	}
 }
 
 // Pinned npm versions the templates share.

@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -103,9 +104,52 @@ func ReadValues(raw []byte, file string) (Options, error) {
 			}
 		}
 	}
+	// Check the options that need no template here, where the line is
+	// known; template parameters are checked by Validate, against the
+	// template the answers end up with.
+	check := func(key string, err error) {
+		var ie *InvalidError
+		if err != nil && errors.As(err, &ie) {
+			at(cmp.Or(valueNode(answers, key), valueNode(root, key), root), "%s: %s", key, ie.Reason+hintSuffix(ie.Hint))
+		}
+	}
+	if o.Name != "" {
+		check("name", ValidateName(o.Name))
+	}
+	for key, c := range map[string]struct {
+		v       string
+		choices []string
+	}{"iac": {o.IaC, IaCChoices}, "runtime": {o.Runtime, RuntimeChoices}, "arch": {o.Arch, ArchChoices}, "auth": {o.Auth, AuthChoices}} {
+		if c.v != "" {
+			check(key, checkChoice(key, c.v, c.choices))
+		}
+	}
+	if o.Template != "" {
+		check("template", checkText("template", o.Template))
+	}
+	if o.Memory != 0 {
+		check("memory", ValidateMemory(o.Memory))
+	}
+	if o.Timeout != 0 {
+		check("timeout", ValidateTimeout(o.Timeout))
+	}
+	for k, v := range o.Set {
+		if err := checkText("set key", k); err != nil {
+			check("set", err)
+		} else {
+			check("set", checkText("set."+k, v))
+		}
+	}
 	if len(errs) > 0 {
 		slices.SortStableFunc(errs, func(a, b error) int { return a.(*FileError).Line - b.(*FileError).Line })
 		return Options{}, errors.Join(errs...)
 	}
 	return o, nil
+}
+
+func hintSuffix(hint string) string {
+	if hint == "" {
+		return ""
+	}
+	return "; " + hint
 }

@@ -118,7 +118,14 @@ func (a *app) run(args []string) int {
 	root := a.rootCommand()
 	root.SetArgs(args)
 	// Errors from flag parsing come before RunE can see --json.
-	a.jsonErrors = slices.ContainsFunc(args, func(s string) bool { return s == "--json" || s == "--json=true" })
+	a.jsonErrors = slices.ContainsFunc(args, func(s string) bool {
+		if s == "--json" {
+			return true
+		}
+		v, ok := strings.CutPrefix(s, "--json=")
+		b, err := strconv.ParseBool(v)
+		return ok && err == nil && b
+	})
 	err := root.ExecuteContext(a.ctx)
 	if err == nil {
 		return exitOK
@@ -141,16 +148,8 @@ func (a *app) run(args []string) int {
 // printError writes err to stderr, one line per joined error, with control
 // characters escaped: errors can quote what a user typed.
 func (a *app) printError(err error) {
-	var lines []string
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range joined.Unwrap() {
-			lines = append(lines, e.Error())
-		}
-	} else {
-		lines = []string{err.Error()}
-	}
-	for _, l := range lines {
-		fmt.Fprintf(a.stderr, "streamgen: error: %s\n", generator.SanitizeMessage(foldSuggestions(l)))
+	for _, e := range unwrapAll(err) {
+		fmt.Fprintf(a.stderr, "streamgen: error: %s\n", generator.SanitizeMessage(foldSuggestions(e.Error())))
 	}
 }
 
@@ -405,15 +404,104 @@ func errReason(err error) string {
 	return err.Error()
 }
 
+// maxValuesFileSize bounds a values file: answers are a few hundred bytes.
+const maxValuesFileSize = 1 << 20
+
+// readValuesFile reads a values file, which must be a regular file of at
+// most maxValuesFileSize bytes (not a device or a pipe that never ends).
+func readValuesFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, errors.New("cannot read it: " + errReason(err))
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, errors.New("cannot read it: " + errReason(err))
+	}
+	if !info.Mode().IsRegular() {
+		return nil, errors.New("it is not a regular file")
+	}
+	raw, err := io.ReadAll(io.LimitReader(f, maxValuesFileSize+1))
+	if err != nil {
+		return nil, errors.New("cannot read it: " + errReason(err))
+	}
+	if len(raw) > maxValuesFileSize {
+		return nil, fmt.Errorf("it is larger than %d KiB", maxValuesFileSize>>10)
+	}
+	return raw, nil
+}
+
+// checkGiven validates the options that flags or the values file gave,
+// leaving out problems with what the wizard is about to ask.
+func checkGiven(o generator.Options, given map[string]bool) error {
+	var keep []error
+	for _, err := range unwrapAll(o.Validate()) {
+		var ie *generator.InvalidError
+		if !errors.As(err, &ie) {
+			keep = append(keep, err)
+			continue
+		}
+		field := strings.TrimPrefix(ie.Field, "--")
+		switch {
+		case ie.Field == "NAME":
+			field = "name"
+		case strings.HasPrefix(ie.Field, "--set ") && ie.Field != "--set key":
+			field = "set:" + strings.TrimPrefix(ie.Field, "--set ")
+		case ie.Field == "--set key":
+			field = "set:" + ie.Value
+		}
+		if given[field] {
+			keep = append(keep, err)
+		}
+	}
+	return errors.Join(keep...)
+}
+
+// fileErrors names the values file in errors about template parameters
+// that came from it (and not from a flag), so a bad value is found where
+// it was written.
+func fileErrors(err error, nf newFlags, given map[string]bool) error {
+	if nf.values == "" || err == nil {
+		return err
+	}
+	fromFlags := map[string]bool{}
+	for _, kv := range nf.sets {
+		k, _, _ := strings.Cut(kv, "=")
+		fromFlags[k] = true
+	}
+	_, params, _ := paramFlags()
+	for flag := range nf.params {
+		if nf.changed[flag] {
+			fromFlags[params[flag].Name] = true
+		}
+	}
+	var out []error
+	for _, e := range unwrapAll(err) {
+		var ie *generator.InvalidError
+		if errors.As(e, &ie) && strings.HasPrefix(ie.Field, "--set ") {
+			key := strings.TrimPrefix(ie.Field, "--set ")
+			if key == "key" {
+				key = ie.Value
+			}
+			if given["set:"+key] && !fromFlags[key] {
+				e = &generator.FileError{File: nf.values, Msg: "answers.set." + generator.SanitizeMessage(key) + ": " + e.Error()}
+			}
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
+}
+
 // gatherOptions merges the answers: the values file, then flags. given
 // records what was set, so the wizard asks only for the rest.
 func gatherOptions(nf newFlags, src *generator.Source) (generator.Options, map[string]bool, error) {
 	var o generator.Options
 	given := map[string]bool{}
 	if nf.values != "" {
-		raw, err := os.ReadFile(nf.values)
+		raw, err := readValuesFile(nf.values)
 		if err != nil {
-			return o, nil, &generator.InvalidError{Field: "--values", Value: nf.values, Reason: "cannot read it: " + errReason(err), Hint: "pass a YAML or JSON file such as a project's .streamgen.json"}
+			return o, nil, &generator.InvalidError{Field: "--values", Value: nf.values, Reason: err.Error(), Hint: "pass a YAML or JSON file such as a project's .streamgen.json"}
 		}
 		if o, err = generator.ReadValues(raw, nf.values); err != nil {
 			return o, nil, err
@@ -475,11 +563,11 @@ func gatherOptions(nf newFlags, src *generator.Source) (generator.Options, map[s
 }
 
 func (a *app) runNew(nf newFlags) error {
-	if len(nf.emptied) > 0 {
-		return errors.Join(nf.emptied...)
-	}
 	if nf.jsonOut {
 		a.jsonErrors = true
+	}
+	if len(nf.emptied) > 0 {
+		return errors.Join(nf.emptied...)
 	}
 	src, err := loadSource(nf.templateDir)
 	if err != nil {
@@ -492,6 +580,10 @@ func (a *app) runNew(nf newFlags) error {
 	var warnings []string
 	warned := false
 	if p := a.prompter(nf.accessible); p != nil && !nf.noInput && !nf.jsonOut {
+		// A typo in what was given is reported before anything is asked.
+		if err := checkGiven(o, given); err != nil {
+			return fileErrors(err, nf, given)
+		}
 		w := &wizard{p: p, src: src, given: given, yes: nf.yes}
 		if err := w.run(a.ctx, &o); err != nil {
 			if errors.Is(err, errDeclined) {
@@ -509,7 +601,7 @@ func (a *app) runNew(nf newFlags) error {
 	}
 	files, err := generator.Render(o)
 	if err != nil {
-		return classify(err)
+		return classify(fileErrors(err, nf, given))
 	}
 	o = o.WithDefaults()
 	dir := nf.dir
@@ -613,7 +705,7 @@ Exit codes: 0 success, 2 usage error (a bad --template-dir).`,
 				return err
 			}
 			if jsonOut {
-				return a.printJSON(listResult(src, templateDir))
+				return a.printJSON(listResult(src))
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 			for _, t := range src.Templates() {

@@ -97,9 +97,8 @@ type optionJSON struct {
 	Max     int      `json:"max,omitempty"`
 }
 
-func listResult(src *generator.Source, templateDir string) listJSON {
+func listResult(src *generator.Source) listJSON {
 	out := listJSON{Templates: []templateJSON{}}
-	builtin := generator.Builtin()
 	for _, t := range src.Templates() {
 		tj := templateJSON{Name: t.Name, Description: t.Description, Source: "builtin",
 			Memory: t.Memory, Timeout: t.Timeout, Params: []paramJSON{}}
@@ -109,9 +108,7 @@ func listResult(src *generator.Source, templateDir string) listJSON {
 		if tj.Timeout == 0 {
 			tj.Timeout = generator.DefaultTimeout
 		}
-		if b, ok := builtin.Template(t.Name); !ok || templateDir != "" && !sameTemplate(b, t) {
-			tj.Source = templateDir
-		}
+		tj.Source = src.Origin(t.Name)
 		for _, p := range t.Params {
 			pj := paramJSON{Name: p.Name, Set: "--set " + p.Name + "=VALUE", Type: p.Type(), Help: p.Help, Default: p.Default,
 				Choices: p.Choices, Pattern: p.Pattern, Required: p.Required, Ask: p.Ask, When: p.When}
@@ -132,12 +129,6 @@ func listResult(src *generator.Source, templateDir string) listJSON {
 		{Name: "timeout", Flag: "--timeout", Default: generator.DefaultTimeout, Min: generator.MinTimeout, Max: generator.MaxTimeout},
 	}
 	return out
-}
-
-// sameTemplate reports whether a template is the built-in declaration
-// (a --template-dir can replace one with a manifest of its own).
-func sameTemplate(a, b generator.Template) bool {
-	return a.Description == b.Description && slices.EqualFunc(a.Params, b.Params, func(p, q generator.Param) bool { return p.Name == q.Name && p.Help == q.Help })
 }
 
 func (a *app) printJSON(v any) error {
@@ -168,14 +159,8 @@ func (a *app) printJSONError(err error, code int) {
 	if !a.jsonErrors {
 		return
 	}
-	var errs []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	} else {
-		errs = []error{err}
-	}
 	out := errorJSON{ExitCode: code}
-	for _, e := range errs {
+	for _, e := range unwrapAll(err) {
 		item := errorItemJSON{Message: strings.TrimSpace(foldSuggestions(e.Error()))}
 		var ie *generator.InvalidError
 		var fe *generator.FileError

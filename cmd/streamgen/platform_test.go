@@ -285,3 +285,25 @@ func relSnapshot(t *testing.T, dir string) map[string]string {
 	}
 	return out
 }
+
+func TestValuesFileErrorsNameTheFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, tc := range []struct{ content, want string }{
+		{"answers:\n  memory: -5\n", `v.yaml:2: memory: Lambda memory must be between 128 and 10240 MB`},
+		{"answers:\n  name: Bad\n", `v.yaml:2: name: npm package names must be lowercase`},
+		{"template: echo\ntemplate: s3-proxy\n", `v.yaml:2: "template" is given twice (first on line 1)`},
+		{"template: s3-proxy\nanswers:\n  name: x\n  set:\n    bucket: BAD BUCKET\n", `v.yaml: answers.set.bucket: invalid --set bucket "BAD BUCKET"`},
+	} {
+		if err := os.WriteFile("v.yaml", []byte(tc.content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := runCLI(t, "new", "--values", "v.yaml")
+		if code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%q: exit %d, stderr %s, want %q", tc.content, code, stderr, tc.want)
+		}
+	}
+	code, _, stderr := runCLI(t, "new", "x", "--values", "/dev/zero")
+	if code != exitUsage || !strings.Contains(stderr, `invalid --values "/dev/zero": it is not a regular file`) {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}

@@ -84,16 +84,22 @@ func (w *wizard) run(ctx context.Context, o *generator.Options) error {
 				*dst = *v
 			}
 		}
+		// The chosen template's answered parameters, in declaration order,
+		// each only if it applies given those before it: an answer to a
+		// question that no longer applies (after going back and changing
+		// the provider, say) is dropped.
 		c.Set = maps.Clone(o.Set)
-		for key, v := range answers {
-			tmpl, param, ok := strings.Cut(strings.TrimPrefix(key, "param:"), ":")
-			if !ok || !strings.HasPrefix(key, "param:") || tmpl != orDefault(c.Template, generator.DefaultTemplate) || *v == "" {
-				continue
+		if t, ok := w.src.Template(orDefault(c.Template, generator.DefaultTemplate)); ok {
+			for _, p := range t.Params {
+				v, ok := answers["param:"+t.Name+":"+p.Name]
+				if !ok || *v == "" || !p.Applies(t.ResolveParams(c.Set)) {
+					continue
+				}
+				if c.Set == nil {
+					c.Set = map[string]string{}
+				}
+				c.Set[p.Name] = *v
 			}
-			if c.Set == nil {
-				c.Set = map[string]string{}
-			}
-			c.Set[param] = *v
 		}
 		return c
 	}
@@ -158,7 +164,8 @@ func (w *wizard) paramQuestions(answer func(key, def string) *string, current fu
 	var qs []*Question
 	for _, t := range w.src.Templates() {
 		for _, p := range t.Params {
-			if !p.Ask || w.given["set:"+p.Name] {
+			// Required parameters are always asked: there is no default.
+			if !(p.Ask || p.Required) || w.given["set:"+p.Name] {
 				continue
 			}
 			key := "param:" + t.Name + ":" + p.Name
@@ -220,13 +227,18 @@ func maxParams(src *generator.Source) int {
 	return n
 }
 
-// unwrapAll lists the errors errors.Join combined.
+// unwrapAll lists the errors errors.Join combined, recursively, so each
+// is printed on its own line.
 func unwrapAll(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
 	if err == nil {
 		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, unwrapAll(e)...)
+		}
+		return out
 	}
 	return []error{err}
 }

@@ -85,7 +85,7 @@ func (p *scriptedPrompter) Ask(_ context.Context, qs []*Question) error {
 }
 
 // runWizard runs the CLI in dir as if in a terminal, with p answering.
-func runWizard(t *testing.T, p *scriptedPrompter, args ...string) (int, string, string) {
+func runWizard(t *testing.T, p Prompter, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	a := &app{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
@@ -307,4 +307,74 @@ func writeTree(t *testing.T, files map[string]string) string {
 		}
 	}
 	return dir
+}
+
+// TestWizardDropsAnswersThatNoLongerApply runs the questions twice, as a
+// person going back (Shift+Tab) and changing an earlier answer would: the
+// first pass picks openai and types a base URL, the second switches to
+// bedrock. The base URL no longer applies and must not reach the project.
+func TestWizardDropsAnswersThatNoLongerApply(t *testing.T) {
+	t.Chdir(t.TempDir())
+	first := &scriptedPrompter{t: t, answers: map[string]string{
+		"template": "llm-stream", "iac": "", "runtime": "", "arch": "", "auth": "",
+		"param:llm-stream:provider": "openai", "param:llm-stream:model": "gpt-4o-mini",
+		"param:llm-stream:baseUrl": "https://llm.example.com", "param:llm-stream:apiKeyParameter": "", "confirm": "yes",
+	}}
+	second := &scriptedPrompter{t: t, answers: map[string]string{
+		"template": "", "iac": "", "runtime": "", "arch": "", "auth": "",
+		"param:llm-stream:provider": "bedrock", "param:llm-stream:model": "gpt-4o-mini|amazon.nova-pro-v1:0", "confirm": "yes",
+	}}
+	code, _, stderr := runWizard(t, &twoPasses{first, second}, "new", "back")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	// The model typed for openai is refused once the provider is bedrock.
+	if second.invalid["param:llm-stream:model"] == nil {
+		t.Error("the openai model id was accepted for bedrock")
+	}
+	if set := readManifest(t, "back").Answers.Set; !mapsEqual(set, map[string]string{"provider": "bedrock", "model": "amazon.nova-pro-v1:0"}) {
+		t.Errorf("set = %v", set)
+	}
+}
+
+// twoPasses asks every question with a, then again with b, keeping the
+// answers between passes as a form does.
+type twoPasses struct{ a, b *scriptedPrompter }
+
+func (p *twoPasses) Ask(ctx context.Context, qs []*Question) error {
+	if err := p.a.Ask(ctx, qs); err != nil {
+		return err
+	}
+	return p.b.Ask(ctx, qs)
+}
+
+func TestWizardConditionalParameterWithDefault(t *testing.T) {
+	tpl := writeTree(t, map[string]string{
+		"greeter/streamgen.yaml": "description: Greets\nparams:\n  - name: tone\n    help: how it sounds\n    choices: [warm, dry]\n    default: warm\n" +
+			"  - name: signature\n    help: closing line\n    default: regards\n    when: {tone: warm}\n  - name: audience\n    help: who\n    required: true\n    ask: false\n",
+		"greeter/src/index.mjs.tmpl": "export const s = {{js (index .Params \"signature\")}};\n",
+	})
+	t.Chdir(t.TempDir())
+	p := &scriptedPrompter{t: t, answers: map[string]string{"param:greeter:tone": "dry", "param:greeter:audience": "world", "confirm": "yes"}}
+	code, _, stderr := runWizard(t, p, "new", "g", "--template-dir", tpl, "--template", "greeter", "--iac", "sam", "--runtime", "nodejs24.x", "--arch", "arm64", "--auth", "iam")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	// signature does not apply to a dry tone; audience is required, so it
+	// is asked even though its manifest says ask: false.
+	if want := []string{"param:greeter:tone", "param:greeter:audience", "confirm"}; !slices.Equal(p.asked, want) {
+		t.Errorf("asked %v, want %v", p.asked, want)
+	}
+	if set := readManifest(t, "g").Answers.Set; !mapsEqual(set, map[string]string{"tone": "dry", "audience": "world"}) {
+		t.Errorf("set = %v", set)
+	}
+}
+
+func TestWizardChecksGivenValuesFirst(t *testing.T) {
+	t.Chdir(t.TempDir())
+	p := &scriptedPrompter{t: t}
+	code, _, stderr := runWizard(t, p, "new", "Bad_Name", "--memory", "5")
+	if code != exitUsage || len(p.asked) != 0 || !strings.Contains(stderr, "invalid NAME") || !strings.Contains(stderr, "invalid --memory") {
+		t.Errorf("exit %d, asked %v: %s", code, p.asked, stderr)
+	}
 }

@@ -19,8 +19,9 @@ cd "$(dirname "$0")/.."
 rounds=${1:-7}
 bytes=$(( ${2:-190} << 20 ))
 work=$(mktemp -d)
-dev_pid= plain_pid=
+dev_pid= plain_pid= relay_pid=
 cleanup() {
+  [ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null
   # dev stops its function process on SIGINT, as on Ctrl-C.
   [ -n "$dev_pid" ] && kill -INT "$dev_pid" 2>/dev/null && wait "$dev_pid" 2>/dev/null
   [ -n "$plain_pid" ] && kill "$plain_pid" 2>/dev/null
@@ -56,7 +57,13 @@ BENCH_BYTES=$bytes node "$fn/plain-server.mjs" >"$work/plain.out" 2>&1 &
 plain_pid=$!
 dev_url=$(wait_for "$work/dev.out" '^Function URL: ')
 plain_url=$(wait_for "$work/plain.out" '^listening ')
-echo "streamgen dev: $dev_url   plain server: $plain_url"
+# For reference: a bare TCP relay (kernel splice, no HTTP) in front of the
+# plain server, the cheapest extra hop there is.
+plain_hostport=${plain_url#http://}
+"$work/devthroughput" -serve-relay "${plain_hostport%/}" >"$work/relay.out" 2>&1 &
+relay_pid=$!
+relay_url=$(wait_for "$work/relay.out" '^listening ')
+echo "streamgen dev: $dev_url   plain server: $plain_url   bare relay: $relay_url"
 echo
 
-"$work/devthroughput" -dev "$dev_url" -plain "$plain_url" -rounds "$rounds" -bytes "$bytes"
+"$work/devthroughput" -dev "$dev_url" -plain "$plain_url" -relay "$relay_url" -rounds "$rounds" -bytes "$bytes"

@@ -6,13 +6,22 @@
 // against the targets (added TTFB under 2 ms, throughput at least 70% of
 // the plain server's).
 //
-// Usage: go run ./bench/devthroughput -dev URL -plain URL [-rounds 7] [-bytes N]
+// With -relay URL it also reads through a bare TCP relay in front of the
+// plain server (this program's -serve-relay mode, run as its own process):
+// one extra loopback hop that copies bytes in the kernel (splice) and
+// nothing else. That is the least any extra process in the path can cost on
+// this machine, so it shows how much of dev's overhead is the hop itself.
+//
+// Usage: go run ./bench/devthroughput -dev URL -plain URL [-relay URL] [-rounds 7] [-bytes N]
+//
+//	go run ./bench/devthroughput -serve-relay HOST:PORT   (prints "listening URL")
 package main
 
 import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"slices"
@@ -33,7 +42,13 @@ func main() {
 	plainURL := flag.String("plain", "", "the plain Node.js server's URL")
 	rounds := flag.Int("rounds", 7, "measured rounds per target (medians are reported)")
 	size := flag.Int64("bytes", 190<<20, "the response size both send; a shorter read fails the run")
+	relayURL := flag.String("relay", "", "a bare TCP relay in front of the plain server, for reference")
+	serveRelay := flag.String("serve-relay", "", "run a bare TCP relay to HOST:PORT instead of measuring")
 	flag.Parse()
+	if *serveRelay != "" {
+		relay(*serveRelay)
+		return
+	}
 	if *devURL == "" || *plainURL == "" {
 		flag.Usage()
 		os.Exit(2)
@@ -42,6 +57,9 @@ func main() {
 	// compression, so the bytes counted are the bytes sent.
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true, DisableKeepAlives: true}}
 	targets := []struct{ name, url string }{{"plain", *plainURL}, {"dev", *devURL}}
+	if *relayURL != "" {
+		targets = append(targets, struct{ name, url string }{"relay", *relayURL})
+	}
 
 	// A warm-up read each: the function's first invocation pays for its
 	// init, and both pay for the first page faults of the buffers.
@@ -52,10 +70,10 @@ func main() {
 	}
 	results := map[string][]sample{}
 	for r := range *rounds {
-		// Alternate the order so neither always runs second.
-		order := []int{0, 1}
-		if r%2 == 1 {
-			order = []int{1, 0}
+		// Rotate the order so none always runs first.
+		var order []int
+		for i := range targets {
+			order = append(order, (i+r)%len(targets))
 		}
 		for _, i := range order {
 			tg := targets[i]
@@ -76,9 +94,43 @@ func main() {
 	fmt.Printf("%-28s %12s %12s\n", "", "TTFB ms", "MiB/s")
 	fmt.Printf("%-28s %12.3f %12.1f\n", "plain Node.js http server", ttfb("plain"), tput("plain"))
 	fmt.Printf("%-28s %12.3f %12.1f\n", "streamgen dev (embedded)", ttfb("dev"), tput("dev"))
+	if *relayURL != "" {
+		fmt.Printf("%-28s %12.3f %12.1f\n", "bare TCP relay + plain", ttfb("relay"), tput("relay"))
+	}
 	added, ratio := ttfb("dev")-ttfb("plain"), tput("dev")/tput("plain")
 	fmt.Printf("\nadded TTFB (dev - plain):      %7.3f ms  (target < 2 ms)   %s\n", added, verdict(added < 2))
 	fmt.Printf("throughput ratio (dev/plain):  %7.2f     (target >= 0.70)  %s\n", ratio, verdict(ratio >= 0.70))
+	if *relayURL != "" {
+		fmt.Printf("reference, bare relay/plain:   %7.2f     (one extra hop and nothing else)\n", tput("relay")/tput("plain"))
+		fmt.Printf("dev/bare relay:                %7.2f\n", tput("dev")/tput("relay"))
+	}
+}
+
+// relay accepts connections on a free loopback port and joins each to a new
+// connection to target. io.Copy between two *net.TCPConn uses splice(2) on
+// Linux, so the bytes never enter this process.
+func relay(target string) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fail("relay: %v", err)
+	}
+	fmt.Printf("listening http://%s/\n", l.Addr())
+	for {
+		in, err := l.Accept()
+		if err != nil {
+			fail("relay: %v", err)
+		}
+		go func() {
+			defer in.Close()
+			out, err := net.Dial("tcp", target)
+			if err != nil {
+				return
+			}
+			defer out.Close()
+			go func() { _, _ = io.Copy(out, in) }()
+			_, _ = io.Copy(in, out)
+		}()
+	}
 }
 
 // measure reads one whole response and times it.

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -47,6 +49,13 @@ func (r *Result) Complete() bool { return r.Err == nil && !r.Cut && !r.ClientGon
 // MB), the connection is dropped without the final chunk, so the client sees
 // a truncated body, as with Lambda.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Only callers that address this machine by a loopback name: a web page
+	// the developer has open must not reach a function that runs with
+	// their AWS credentials (by a cross-site request, or DNS rebinding).
+	if !loopbackHost(r.Host) {
+		http.Error(w, "streamgen dev answers only requests for 127.0.0.1, localhost or [::1], not "+strconv.Quote(r.Host), http.StatusForbidden)
+		return
+	}
 	s.inflight.Add(1)
 	defer s.inflight.Add(-1)
 	res := s.handle(r.Context(), w, r, nil)
@@ -390,4 +399,18 @@ func sanitize(s string) string {
 	}
 	q := quote(s)
 	return q[1 : len(q)-1]
+}
+
+// loopbackHost reports whether a Host header names this machine by a
+// loopback address or localhost (with any port).
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -647,3 +647,34 @@ func TestBufferedNotJSON(t *testing.T) {
 		t.Errorf("broken JSON: %d %q", f.resp.StatusCode, f.body)
 	}
 }
+
+// TestForeignHostRefused: a request that names another host (a web page's
+// cross-site request, or DNS rebinding) never reaches the function, which
+// runs with the developer's AWS credentials.
+func TestForeignHostRefused(t *testing.T) {
+	ts := newTestServer(t, 30)
+	req, _ := http.NewRequest("GET", ts.url+"env", nil)
+	req.Host = "attacker.example:3000"
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), `not "attacker.example:3000"`) {
+		t.Errorf("status %d, body %q", resp.StatusCode, body)
+	}
+	if log := ts.reqLog.String(); log != "" {
+		t.Errorf("the refused request was invoked: %s", log)
+	}
+	for _, host := range []string{"127.0.0.1:3000", "localhost:3000", "LOCALHOST", "[::1]:3000", "127.0.0.1"} {
+		if !loopbackHost(host) {
+			t.Errorf("loopbackHost(%q) = false", host)
+		}
+	}
+	for _, host := range []string{"attacker.example", "localhost.attacker.example:3000", "10.0.0.1:3000", ""} {
+		if loopbackHost(host) {
+			t.Errorf("loopbackHost(%q) = true", host)
+		}
+	}
+}

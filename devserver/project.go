@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -162,6 +164,9 @@ func LoadProject(dir string, o Overrides) (*Project, error) {
 		p.Env = fn.env
 		if fn.codeURI != "" {
 			p.TaskRoot = filepath.Join(abs, filepath.FromSlash(fn.codeURI))
+			if rel, err := filepath.Rel(abs, p.TaskRoot); err != nil || !(rel == "." || filepath.IsLocal(rel)) {
+				return nil, projectErrorf("%s: CodeUri %s of %s is outside the project; streamgen dev runs only code inside --dir", templateFile, quote(fn.codeURI), fn.logicalID)
+			}
 		}
 		handlerFromFiles = fn.handler
 		if handlerFromFiles == "" && o.Handler == "" {
@@ -180,6 +185,9 @@ func LoadProject(dir string, o Overrides) (*Project, error) {
 		handlerFromFiles = defaultHandler
 	}
 
+	if deps := packageDependencies(abs); len(deps) > 0 && !fileExists(filepath.Join(abs, "node_modules")) {
+		p.Notes = append(p.Notes, fmt.Sprintf("package.json needs %s but there is no node_modules: run `npm install` in %s first, or the function fails to load", strings.Join(deps, ", "), abs))
+	}
 	if !hasManifest && templateFile == "" && !hasCDK && o.Handler == "" && !o.SkipHandlerCheck {
 		return nil, projectErrorf("--dir %s is not a streamgen project: it has no .streamgen.json, template.yaml or cdk.json; pass --dir with the directory `streamgen new` created, or --handler FILE.EXPORT (e.g. --handler src/index.handler) to run a handler in it", quote(dir))
 	}
@@ -257,6 +265,9 @@ func readManifest(dir string) (manifest, bool, error) {
 // MODULE.js, MODULE.mjs and MODULE.cjs that exists; ".." is refused.
 func checkHandler(projectDir, taskRoot, handler, flag string, skipFile bool) error {
 	const hint = "pass --handler FILE.EXPORT relative to the project directory, e.g. --handler src/index.handler"
+	if path.IsAbs(handler) || filepath.IsAbs(handler) {
+		return projectErrorf("%s %s is an absolute path; Lambda resolves the handler inside the task root, so give it relative to %s; %s", flag, quote(handler), projectDir, hint)
+	}
 	if strings.Contains(handler, "..") {
 		return projectErrorf("%s %s contains \"..\", which Lambda's Node.js runtime refuses; %s", flag, quote(handler), hint)
 	}
@@ -491,3 +502,19 @@ func fileExists(p string) bool {
 
 // quote renders a value for a message, with control characters escaped.
 func quote(s string) string { return strconv.Quote(s) }
+
+// packageDependencies lists the runtime dependencies package.json in dir
+// declares, sorted; nothing when there is no readable package.json.
+func packageDependencies(dir string) []string {
+	raw, err := os.ReadFile(filepath.Join(dir, "package.json"))
+	if err != nil {
+		return nil
+	}
+	var pkg struct {
+		Dependencies map[string]string `json:"dependencies"`
+	}
+	if json.Unmarshal(raw, &pkg) != nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(pkg.Dependencies))
+}

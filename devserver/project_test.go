@@ -167,6 +167,8 @@ func TestLoadProjectErrors(t *testing.T) {
 		{"missing handler file", onlyManifest, Overrides{}, []string{`the handler "src/index.handler"`, "no file src/index.mjs", "pass --handler"}},
 		{"bad handler flag", onlyManifest, Overrides{Handler: "index"}, []string{`--handler "index" is not FILE.EXPORT`}},
 		{"dot dot", onlyManifest, Overrides{Handler: "../x.handler"}, []string{`contains ".."`}},
+		{"absolute handler", onlyManifest, Overrides{Handler: "/etc/hostname.x"}, []string{`--handler "/etc/hostname.x" is an absolute path`}},
+		{"code outside the project", writeFiles(t, map[string]string{"template.yaml": "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: ../../\n      Handler: index.handler\n"}), Overrides{}, []string{`CodeUri "../.." of F is outside the project`}},
 		{"broken json", writeFiles(t, map[string]string{".streamgen.json": "{"}), Overrides{}, []string{"not valid JSON"}},
 		{"broken yaml", writeFiles(t, map[string]string{"template.yaml": "a: [b"}), Overrides{}, []string{"not valid YAML"}},
 		{"no function", writeFiles(t, map[string]string{"template.yaml": "Resources:\n  B:\n    Type: AWS::S3::Bucket\n"}), Overrides{}, []string{"no AWS::Serverless::Function"}},
@@ -211,5 +213,22 @@ func TestSourceHandler(t *testing.T) {
 	}
 	if got := sourceHandler("src/index.mjs", "index.api.v1"); got != "src/index.api.v1" {
 		t.Errorf("nested export: %s", got)
+	}
+}
+
+// TestNoteMissingNodeModules: a project with runtime dependencies that
+// were never installed would fail on its first request; say what to run.
+func TestNoteMissingNodeModules(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		".streamgen.json": `{"answers":{"name":"x","memory":256,"timeout":30}}`,
+		"package.json":    `{"dependencies":{"@aws-sdk/client-s3":"3.1175.0"}}`,
+		"src/index.mjs":   "export const handler = async () => {};\n",
+	})
+	p, err := LoadProject(dir, Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(p.Notes, "\n"), "needs @aws-sdk/client-s3 but there is no node_modules: run `npm install`") {
+		t.Errorf("notes %q", p.Notes)
 	}
 }

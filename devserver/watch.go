@@ -96,6 +96,10 @@ func (s *Server) watch(ctx context.Context) {
 			if err != nil {
 				rel = changed
 			}
+			switch filepath.Base(changed) {
+			case "template.yaml", ".streamgen.json", "package.json":
+				s.log.printf("%s changed: the function restarts, but its settings (handler, memory, timeout, environment) are read only when streamgen dev starts; restart streamgen dev to apply them", sanitize(filepath.ToSlash(rel)))
+			}
 			s.restart(ctx, stale, sanitize(filepath.ToSlash(rel))+" changed")
 			changed, stale = "", nil
 			last = scanFiles(root)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -359,6 +360,9 @@ func (a *app) runInvoke(flags *pflag.FlagSet, inf invokeFlags) error {
 		return err
 	}
 	defer srv.Close()
+	// Ctrl-C stops the function at once rather than waiting for the
+	// response, which could take until the function's timeout.
+	defer context.AfterFunc(a.ctx, func() { srv.Close() })()
 	printNotes(a.stderr, srv.Project())
 	out := &trackingWriter{w: a.stdout}
 	var res *devserver.Result
@@ -367,7 +371,7 @@ func (a *app) runInvoke(flags *pflag.FlagSet, inf invokeFlags) error {
 	} else {
 		res = srv.InvokeRequest(a.ctx, req, out)
 	}
-	if a.ctx.Err() != nil {
+	if a.ctx.Err() != nil && (res == nil || !res.Complete()) {
 		return failure{errors.New("interrupted before the response ended")}
 	}
 	if out.n > 0 && out.last != '\n' {

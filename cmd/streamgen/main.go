@@ -22,9 +22,10 @@ import (
 )
 
 func main() {
-	// SIGINT and SIGTERM cancel the context instead of killing the process,
-	// so a write in progress can remove its staging directory first.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGINT, SIGTERM and SIGHUP (the terminal closed) cancel the context
+	// instead of killing the process, so a write in progress can remove its
+	// staging directory first and `streamgen dev` can stop the function.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	code := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

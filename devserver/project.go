@@ -87,6 +87,7 @@ type manifest struct {
 		Runtime string `json:"runtime"`
 		Memory  int    `json:"memory"`
 		Timeout int    `json:"timeout"`
+		Auth    string `json:"auth"`
 	} `json:"answers"`
 }
 
@@ -124,6 +125,9 @@ func LoadProject(dir string, o Overrides) (*Project, error) {
 	}
 	if hasManifest {
 		sources = append(sources, ".streamgen.json")
+		if m.Answers.Auth == "iam" {
+			p.Notes = append(p.Notes, "the deployed URL takes only SigV4-signed requests (auth iam); the local URL checks no signature, and its events carry no requestContext.authorizer.iam, so code that reads the caller sees an anonymous one here")
+		}
 		p.Name = m.Answers.Name
 		p.Runtime = m.Answers.Runtime
 		if m.Answers.Memory != 0 {

@@ -49,7 +49,8 @@ func TestLoadGoldenProjects(t *testing.T) {
 // A CDK app's environment is in TypeScript: the note says to pass --env,
 // only when the stack sets one.
 func TestLoadCDKNotes(t *testing.T) {
-	for dir, want := range map[string]string{"llm-stream-cdk": "lib/stack.ts sets the function's environment", "echo-cdk": ""} {
+	const iamNote = "the local URL checks no signature"
+	for dir, want := range map[string]string{"llm-stream-cdk": "lib/stack.ts sets the function's environment", "echo-cdk": iamNote, "echo-cdk-public": ""} {
 		p, err := LoadProject(filepath.Join("..", "golden", dir), Overrides{})
 		if err != nil {
 			t.Fatal(err)
@@ -57,6 +58,9 @@ func TestLoadCDKNotes(t *testing.T) {
 		notes := strings.Join(p.Notes, "\n")
 		if want == "" && notes != "" || !strings.Contains(notes, want) {
 			t.Errorf("%s: notes %q, want %q", dir, notes, want)
+		}
+		if want != "" && dir != "echo-cdk" && !strings.Contains(notes, iamNote) {
+			t.Errorf("%s (auth iam): notes %q lack the signature note", dir, notes)
 		}
 	}
 }

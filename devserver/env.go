@@ -98,6 +98,7 @@ func (s *Server) startEnv() (*env, error) {
 		return e, nil // launchExternal
 	}
 
+	// The caller holds s.mu, which guards the settings a reload replaces.
 	cmd := exec.Command(s.argv[0], s.argv[1:]...)
 	cmd.Dir = s.project.TaskRoot
 	cmd.Env = append(append([]string(nil), s.environ...), "AWS_LAMBDA_RUNTIME_API="+e.addr)

@@ -164,7 +164,7 @@ func (s *Server) invoke(ctx context.Context, out *sink, res *Result, inv *invoca
 	defer func() {
 		if !timer.Stop() && isTimeout(e) {
 			s.background(func(ctx context.Context) {
-				s.restart(ctx, e, fmt.Sprintf("the last invocation timed out after %d s", s.project.Timeout))
+				s.restart(ctx, e, fmt.Sprintf("the last invocation timed out after %d s", s.proj().Timeout), false)
 			})
 		}
 	}()
@@ -211,7 +211,8 @@ func (s *Server) invoke(ctx context.Context, out *sink, res *Result, inv *invoca
 // a fresh environment. ok is false when the response is settled already:
 // an init failure, or the caller left.
 func (s *Server) dispatch(ctx context.Context, out *sink, res *Result, inv *invocation) (e *env, timer *time.Timer, ok bool) {
-	timeout := time.Duration(s.project.Timeout) * time.Second
+	timeoutSeconds := s.proj().Timeout
+	timeout := time.Duration(timeoutSeconds) * time.Second
 	for attempt := 0; ; attempt++ {
 		e, err := s.readyEnv(ctx)
 		if err != nil {
@@ -230,7 +231,7 @@ func (s *Server) dispatch(ctx context.Context, out *sink, res *Result, inv *invo
 			return nil, nil, false
 		}
 		inv.deadline = time.Now().Add(timeout)
-		timer := time.AfterFunc(timeout, func() { e.stop(&timeoutError{s.project.Timeout}) })
+		timer := time.AfterFunc(timeout, func() { e.stop(&timeoutError{timeoutSeconds}) })
 		select {
 		case e.queue <- inv:
 			return e, timer, true

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -244,5 +245,52 @@ func TestWatchRestartsOnChange(t *testing.T) {
 	_, pid2 := get(t, url+"/pid")
 	if pid2 == pid1 {
 		t.Errorf("same process %s after the change", pid1)
+	}
+}
+
+// A change to a settings file reloads the project at the restart; a
+// change to code does not, and a reload that fails keeps the old settings.
+func TestWatchReloadsSettings(t *testing.T) {
+	s, url, log := processServer(t, "serve", 30, true)
+	dir, original := s.project.Dir, *s.project
+	var reloads atomic.Int32
+	s.cfg.Reload = func() (*Project, error) {
+		if reloads.Add(1) == 2 {
+			return nil, errors.New("template.yaml: not valid YAML")
+		}
+		p := original
+		p.Timeout = 7
+		return &p, nil
+	}
+	if err := s.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	get(t, url+"/pid")
+	os.WriteFile(filepath.Join(dir, "index.mjs"), []byte("code"), 0o644)
+	waitFor(t, 5*time.Second, "the restart", func() bool { return strings.Contains(log.String(), "index.mjs changed") })
+	if reloads.Load() != 0 {
+		t.Fatal("a code change reloaded the settings")
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("log:\n%s", log)
+		}
+	})
+	os.WriteFile(filepath.Join(dir, "template.yaml"), []byte("Timeout: 7"), 0o644)
+	waitFor(t, 5*time.Second, "the reload", func() bool {
+		return strings.Contains(log.String(), "settings reloaded: handler index.handler, 128 MB, 7 s timeout")
+	})
+	if got := s.Project().Timeout; got != 7 {
+		t.Errorf("timeout after the reload = %d, want 7", got)
+	}
+	os.WriteFile(filepath.Join(dir, "template.yaml"), []byte("Timeout: [8"), 0o644)
+	waitFor(t, 5*time.Second, "the failed reload", func() bool {
+		return strings.Contains(log.String(), "keeping the previous settings: template.yaml: not valid YAML")
+	})
+	if got := s.Project().Timeout; got != 7 {
+		t.Errorf("timeout after a failed reload = %d, want 7", got)
+	}
+	if code, _ := get(t, url+"/pid"); code != 200 {
+		t.Errorf("status %d after the reloads", code)
 	}
 }

@@ -158,7 +158,7 @@ func (e *env) next(w http.ResponseWriter, r *http.Request) {
 		if e.cmd != nil {
 			pid = fmt.Sprintf("pid %d, ", e.cmd.Process.Pid)
 		}
-		e.s.log.printf("function ready (%shandler %s, initialized in %s)", pid, e.s.project.Handler, roundDuration(time.Since(e.started)))
+		e.s.log.printf("function ready (%shandler %s, initialized in %s)", pid, e.s.proj().Handler, roundDuration(time.Since(e.started)))
 		close(e.ready)
 	})
 	select {

@@ -90,6 +90,11 @@ type Config struct {
 	// Environ is the environment to pass PATH, HOME and AWS credential,
 	// profile, region and endpoint variables on from; nil for os.Environ().
 	Environ []string
+	// Reload, when set, reads the project again. The watcher calls it
+	// when a settings file (template.yaml, .streamgen.json, package.json)
+	// changes, so a new handler, memory, timeout or environment applies at
+	// the restart; on an error the old settings stay.
+	Reload func() (*Project, error)
 }
 
 // Server runs one function and serves its local Function URL. It is an
@@ -183,7 +188,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.arn = fmt.Sprintf("arn:aws:lambda:%s:000000000000:function:%s", s.region, p.Name)
 
-	env, err := s.functionEnviron()
+	env, err := s.functionEnviron(p)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +234,37 @@ func New(cfg Config) (*Server, error) {
 }
 
 // Project returns the project the server runs.
-func (s *Server) Project() *Project { return s.project }
+func (s *Server) Project() *Project { return s.proj() }
+
+// proj returns the project's current settings; a reload replaces them.
+func (s *Server) proj() *Project {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.project
+}
+
+// reload reads the project's settings again and applies them to the
+// function processes started from now on. It runs only while the
+// invocation slot is held, so no invocation sees settings change.
+func (s *Server) reload() {
+	if s.cfg.Reload == nil {
+		return
+	}
+	p, err := s.cfg.Reload()
+	if err != nil {
+		s.log.printf("keeping the previous settings: %v", err)
+		return
+	}
+	env, err := s.functionEnviron(p)
+	if err != nil {
+		s.log.printf("keeping the previous settings: %v", err)
+		return
+	}
+	s.mu.Lock()
+	s.project, s.environ = p, env
+	s.mu.Unlock()
+	s.log.printf("settings reloaded: handler %s, %d MB, %d s timeout", p.Handler, p.Memory, p.Timeout)
+}
 
 // Start starts the function process and waits until it asks for its first
 // invocation or fails to initialize (the failure is logged, and the next
@@ -367,7 +402,7 @@ func (s *Server) readyEnv(ctx context.Context) (*env, error) {
 // changed file needs a fresh one too), and waits for it to initialize. If
 // old is no longer the current environment (a request has replaced it in
 // the meantime), there is nothing to do.
-func (s *Server) restart(ctx context.Context, old *env, why string) {
+func (s *Server) restart(ctx context.Context, old *env, why string, reload bool) {
 	if err := s.acquire(ctx); err != nil {
 		return
 	}
@@ -381,6 +416,9 @@ func (s *Server) restart(ctx context.Context, old *env, why string) {
 	if old != nil {
 		old.stop(errRestart)
 		old.wait()
+	}
+	if reload {
+		s.reload()
 	}
 	s.log.printf("restarting the function: %s", why)
 	if _, err := s.readyEnv(ctx); err != nil {
@@ -396,8 +434,7 @@ func (s *Server) restart(ctx context.Context, old *env, why string) {
 // sets, the project's own, Config.Env, and from streamgen's environment
 // only PATH, HOME and the AWS credential, profile, region and endpoint
 // variables, so nothing else of the shell leaks in.
-func (s *Server) functionEnviron() ([]string, error) {
-	p := s.project
+func (s *Server) functionEnviron(p *Project) ([]string, error) {
 	vars := map[string]string{}
 	for _, kv := range s.cfg.Environ {
 		k, v, ok := strings.Cut(kv, "=")

@@ -47,6 +47,10 @@ func scanFiles(root string) map[string]fileStamp {
 }
 
 // changedFile returns a file that differs between two scans, or "".
+// settingsFiles are the files, relative to the project, that LoadProject
+// reads settings from; a change to one reloads them at the restart.
+var settingsFiles = []string{"template.yaml", ".streamgen.json", "package.json"}
+
 func changedFile(before, after map[string]fileStamp) string {
 	for p, a := range after {
 		if b, ok := before[p]; !ok || b != a {
@@ -71,6 +75,7 @@ func (s *Server) watch(ctx context.Context) {
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	changed := ""
+	settingsChanged := false // a file the project's settings come from
 	var stale *env
 	for {
 		select {
@@ -80,6 +85,12 @@ func (s *Server) watch(ctx context.Context) {
 		}
 		now := scanFiles(root)
 		if p := changedFile(last, now); p != "" {
+			for _, name := range settingsFiles {
+				f := filepath.Join(root, name)
+				if last[f] != now[f] {
+					settingsChanged = true
+				}
+			}
 			last = now
 			if changed == "" {
 				changed = p
@@ -96,13 +107,13 @@ func (s *Server) watch(ctx context.Context) {
 			if err != nil {
 				rel = changed
 			}
-			switch filepath.Base(changed) {
-			case "template.yaml", ".streamgen.json", "package.json":
-				s.log.printf("%s changed: the function restarts, but its settings (handler, memory, timeout, environment) are read only when streamgen dev starts; restart streamgen dev to apply them", sanitize(filepath.ToSlash(rel)))
-			}
-			s.restart(ctx, stale, sanitize(filepath.ToSlash(rel))+" changed")
+			settings := settingsChanged
+			settingsChanged = false
+			s.restart(ctx, stale, sanitize(filepath.ToSlash(rel))+" changed", settings)
+			// last stays the scan the change was settled on: a file
+			// saved while the function restarted shows up on the next
+			// poll and restarts it again.
 			changed, stale = "", nil
-			last = scanFiles(root)
 		}
 	}
 }

@@ -96,16 +96,19 @@ func validEnvName(name string) bool {
 
 // server loads the project and prepares a devserver for it.
 func (ff *functionFlags) server(cfg devserver.Config) (*devserver.Server, error) {
-	project, err := devserver.LoadProject(ff.dir, devserver.Overrides{
+	overrides := devserver.Overrides{
 		Handler:          ff.handler,
 		Timeout:          ff.timeout,
 		Memory:           ff.memory,
 		SkipHandlerCheck: ff.command != "",
-	})
+	}
+	project, err := devserver.LoadProject(ff.dir, overrides)
 	if err != nil {
 		return nil, devError(err)
 	}
 	cfg.Project = project
+	// Flags keep winning when the watcher reloads the project's files.
+	cfg.Reload = func() (*devserver.Project, error) { return devserver.LoadProject(ff.dir, overrides) }
 	cfg.Env = ff.env
 	switch {
 	case ff.ric:
@@ -191,7 +194,9 @@ Lambda's rules apply:
 
 The function restarts when it crashes (on the next request) and, between
 requests, when a file under the project changes (node_modules, .git, cdk.out
-and .aws-sam are not watched; --no-watch turns this off).
+and .aws-sam are not watched; --no-watch turns this off). A change to
+template.yaml, .streamgen.json or package.json also reloads the settings
+(flags still win); if the file no longer loads, the old settings stay.
 
 It runs with the built-in Node.js runtime client, which speaks the Runtime
 API like aws-lambda-ric; --ric runs the project's own aws-lambda-ric instead

@@ -78,6 +78,10 @@ type Config struct {
 	// Watch restarts the function, between invocations, when a file under
 	// the project directory changes.
 	Watch bool
+	// MaxResponseBytes caps a streamed response; 0 means Lambda's
+	// MaxStreamedResponseBytes. Raising it is for measuring, not for
+	// behaving like Lambda.
+	MaxResponseBytes int64
 
 	// RequestLog gets one line per Function URL request; nil for none.
 	RequestLog io.Writer
@@ -158,6 +162,9 @@ func New(cfg Config) (*Server, error) {
 		slot:    make(chan struct{}, 1),
 		urlID:   urlID(p.Name),
 		limits:  lambdaStreamLimits,
+	}
+	if cfg.MaxResponseBytes > 0 {
+		s.limits.max = cfg.MaxResponseBytes
 	}
 	// Outputs that are the same writer share one lineLog, so that lines
 	// never interleave.

@@ -1,5 +1,5 @@
 // The Lambda function of bench/dev-throughput.sh: streams BENCH_BYTES
-// (190 MiB by default) behind an HTTP prelude, as a streaming Function URL
+// (256 MiB by default) behind an HTTP prelude, as a streaming Function URL
 // handler does. It uses the runtime's global `awslambda`, which
 // `streamgen dev` provides.
 

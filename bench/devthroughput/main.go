@@ -41,7 +41,7 @@ func main() {
 	devURL := flag.String("dev", "", "the function's URL under streamgen dev")
 	plainURL := flag.String("plain", "", "the plain Node.js server's URL")
 	rounds := flag.Int("rounds", 7, "measured rounds per target (medians are reported)")
-	size := flag.Int64("bytes", 190<<20, "the response size both send; a shorter read fails the run")
+	size := flag.Int64("bytes", 256<<20, "the response size both send; a shorter read fails the run")
 	relayURL := flag.String("relay", "", "a bare TCP relay in front of the plain server, for reference")
 	serveRelay := flag.String("serve-relay", "", "run a bare TCP relay to HOST:PORT instead of measuring")
 	flag.Parse()

@@ -6,7 +6,7 @@
 
 import { once } from 'node:events';
 
-export const SIZE = Number(process.env.BENCH_BYTES ?? 190 * 1024 * 1024);
+export const SIZE = Number(process.env.BENCH_BYTES ?? 256 * 1024 * 1024);
 export const CHUNK = Number(process.env.BENCH_CHUNK ?? 64 * 1024);
 
 // Filled once at load; write() never changes the buffer it is given, so the

@@ -161,9 +161,10 @@ func printNotes(w io.Writer, p *devserver.Project) {
 
 type devFlags struct {
 	functionFlags
-	port     int
-	throttle bool
-	noWatch  bool
+	port          int
+	throttle      bool
+	noWatch       bool
+	responseLimit int // MiB
 }
 
 func (a *app) devCommand() *cobra.Command {
@@ -241,18 +242,23 @@ Exit codes: 0 stopped, 1 the server could not start, 2 usage error.`,
 	df.register(f)
 	f.IntVar(&df.port, "port", 3000, "port of the local Function URL on 127.0.0.1; 0 picks a free one")
 	f.BoolVar(&df.throttle, "throttle", false, "pace streamed responses at 2 MB/s after the first 6 MB, as Lambda does")
+	f.IntVar(&df.responseLimit, "response-limit", devserver.MaxStreamedResponseBytes>>20, "cut streamed responses after this many MiB (Lambda's limit is 200); raise it only to measure")
 	f.BoolVar(&df.noWatch, "no-watch", false, "do not restart the function when the project's files change")
 	f.SortFlags = false
 	return cmd
 }
 
 func (a *app) runDev(df devFlags) error {
+	if df.responseLimit < 1 {
+		return &generator.InvalidError{Field: "--response-limit", Value: strconv.Itoa(df.responseLimit), Reason: "it must be at least 1 MiB", Hint: "leave it out for Lambda's 200"}
+	}
 	srv, err := df.server(devserver.Config{
-		Throttle:       df.throttle,
-		Watch:          !df.noWatch,
-		RequestLog:     a.stdout,
-		Log:            a.stderr,
-		FunctionOutput: a.stderr,
+		Throttle:         df.throttle,
+		MaxResponseBytes: int64(df.responseLimit) << 20,
+		Watch:            !df.noWatch,
+		RequestLog:       a.stdout,
+		Log:              a.stderr,
+		FunctionOutput:   a.stderr,
 	})
 	if err != nil {
 		return err

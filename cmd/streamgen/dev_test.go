@@ -321,3 +321,10 @@ func TestDevHelp(t *testing.T) {
 		}
 	}
 }
+
+func TestDevResponseLimitMustBePositive(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "dev", "--dir", t.TempDir(), "--response-limit", "0")
+	if code != exitUsage || stdout != "" || !strings.Contains(stderr, `invalid --response-limit "0": it must be at least 1 MiB`) {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}

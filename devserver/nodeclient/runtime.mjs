@@ -23,9 +23,9 @@
 // per line; a record's own newlines are written as "\r", as in Lambda.
 
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import util from 'node:util';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -161,10 +161,10 @@ function toXRayCause(error) {
   }
 }
 
-// HTTP header and trailer values are bytes. Node.js sends a string's
-// characters as Latin-1, so text is first turned into its UTF-8 bytes (what
+// HTTP header and trailer values are bytes. Request heads are written as
+// Latin-1 text, so text is first turned into its UTF-8 bytes (what
 // libcurl would send), and characters HTTP forbids are dropped rather than
-// letting node:http throw.
+// sending bytes that would break the request head.
 function headerValue(text) {
   return Buffer.from(String(text ?? ''), 'utf8').toString('latin1').replace(/[^\t\x20-\x7e\x80-\xff]/g, '');
 }
@@ -256,6 +256,265 @@ function logError(label, error) {
 }
 
 // ---------------------------------------------------------------------------
+// HTTP/1.1 over plain sockets. node:http costs about half a millisecond
+// between http.request() and the first byte on the wire, and more to deliver
+// a small response through http.IncomingMessage; that is on the time to first
+// byte of every invocation. The Runtime API is a local peer speaking a small
+// part of HTTP/1.1, so each connection is a persistent net.Socket (Nagle off)
+// that carries one request at a time, written as exact bytes, with a small
+// incremental parser for the answers.
+
+const CRLF = Buffer.from('\r\n', 'latin1');
+const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
+// Small frames are copied into one buffer (one write); bigger ones go out
+// corked, without a copy.
+const COALESCE_LIMIT = 16 * 1024;
+// A response head larger than this is not the Runtime API.
+const MAX_RESPONSE_HEAD = 64 * 1024;
+
+// "Name: value\r\n" lines in the given order, names spelled as given, after
+// the request line: the bytes of one request head (header values are Latin-1
+// text, see headerValue()).
+function requestHead(method, requestPath, fields) {
+  let head = `${method} ${requestPath} HTTP/1.1\r\n`;
+  for (const [name, value] of fields) head += `${name}: ${value}\r\n`;
+  return Buffer.from(`${head}\r\n`, 'latin1');
+}
+
+// Parses one HTTP/1.1 response from the bytes pushed into it: status line,
+// headers (lower-case names, repeated ones joined with ", " as node:http
+// does), and a Content-Length, chunked or close-delimited body. 1xx interim
+// responses are skipped.
+class ResponseParser {
+  statusCode = 0;
+  headers = {};
+  keepAlive = true;
+  complete = false;
+  started = false; // a byte of the response has arrived
+  #state = 'head';
+  #buffer = Buffer.alloc(0);
+  #parts = [];
+  #remaining = 0;
+
+  get body() {
+    return this.#parts.length === 1 ? this.#parts[0] : Buffer.concat(this.#parts);
+  }
+
+  // Adds bytes; returns true once the response is complete. Throws on
+  // malformed input.
+  push(data) {
+    this.started = true;
+    this.#buffer = this.#buffer.length === 0 ? data : Buffer.concat([this.#buffer, data]);
+    while (!this.complete) {
+      const buffer = this.#buffer;
+      switch (this.#state) {
+        case 'head': {
+          const end = buffer.indexOf('\r\n\r\n');
+          if (end < 0) {
+            if (buffer.length > MAX_RESPONSE_HEAD) throw new Error('the Runtime API sent an oversized response head');
+            return false;
+          }
+          this.#buffer = buffer.subarray(end + 4);
+          this.#parseHead(buffer.toString('latin1', 0, end));
+          break;
+        }
+        case 'body':
+        case 'chunkData': {
+          const take = Math.min(this.#remaining, buffer.length);
+          if (take > 0) this.#parts.push(buffer.subarray(0, take));
+          this.#buffer = buffer.subarray(take);
+          this.#remaining -= take;
+          if (this.#remaining > 0) return false;
+          if (this.#state === 'body') this.complete = true;
+          else this.#state = 'chunkEnd';
+          break;
+        }
+        case 'chunkEnd': // the CRLF after a chunk's data
+          if (buffer.length < 2) return false;
+          if (buffer[0] !== 0x0d || buffer[1] !== 0x0a) throw new Error('the Runtime API sent a malformed chunk');
+          this.#buffer = buffer.subarray(2);
+          this.#state = 'chunkSize';
+          break;
+        case 'chunkSize': {
+          const end = buffer.indexOf('\r\n');
+          if (end < 0) return false;
+          const size = Number.parseInt(buffer.toString('latin1', 0, end).split(';')[0].trim(), 16);
+          if (Number.isNaN(size)) throw new Error('the Runtime API sent a malformed chunk size');
+          this.#buffer = buffer.subarray(end + 2);
+          this.#remaining = size;
+          this.#state = size === 0 ? 'trailers' : 'chunkData';
+          break;
+        }
+        case 'trailers': { // ignored; the body ends at the empty line
+          if (buffer.length < 2) return false;
+          const end = buffer[0] === 0x0d && buffer[1] === 0x0a ? 0 : buffer.indexOf('\r\n\r\n');
+          if (end < 0) return false;
+          this.#buffer = buffer.subarray(end === 0 ? 2 : end + 4);
+          this.complete = true;
+          break;
+        }
+        case 'untilClose': // no length given: the body runs to the end of the connection
+          this.#parts.push(buffer);
+          this.#buffer = Buffer.alloc(0);
+          return false;
+        default:
+          throw new Error(`unknown parser state ${this.#state}`);
+      }
+    }
+    return true;
+  }
+
+  // The connection ended: that completes a close-delimited body only.
+  end() {
+    if (this.#state === 'untilClose') this.complete = true;
+    return this.complete;
+  }
+
+  #parseHead(text) {
+    const lines = text.split('\r\n');
+    const status = /^HTTP\/1\.(\d) (\d{3})(?: |$)/.exec(lines[0]);
+    if (!status) throw new Error(`the Runtime API sent a malformed status line ${JSON.stringify(lines[0])}`);
+    const headers = {};
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(':');
+      if (colon <= 0) continue;
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+    }
+    const statusCode = Number(status[2]);
+    if (statusCode >= 100 && statusCode < 200) return; // interim (100 Continue): the real head follows
+    this.statusCode = statusCode;
+    this.headers = headers;
+    const connection = (headers.connection ?? '').toLowerCase();
+    this.keepAlive = status[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
+    if (statusCode === 204 || statusCode === 304) {
+      this.complete = true;
+    } else if ((headers['transfer-encoding'] ?? '').toLowerCase().includes('chunked')) {
+      this.#state = 'chunkSize';
+    } else if (headers['content-length'] !== undefined) {
+      this.#remaining = Number.parseInt(headers['content-length'], 10);
+      if (!(this.#remaining >= 0)) throw new Error('the Runtime API sent a malformed Content-Length');
+      this.#state = 'body';
+      if (this.#remaining === 0) this.complete = true;
+    } else {
+      this.#state = 'untilClose';
+      this.keepAlive = false;
+    }
+  }
+}
+
+// One keep-alive connection to the Runtime API. Requests take turns: each
+// one gets the socket when the previous response is complete, and the socket
+// is reopened when the server closed it. While a request is under way the
+// socket keeps the process alive; an idle socket does not (as with a
+// keep-alive http.Agent), so an empty event loop still ends in 'beforeExit'.
+class HttpConnection {
+  #host;
+  #port;
+  #socket = null;
+  #exchange = null; // {start, resolve, reject, socket, parser, reused}
+  #waiting = [];
+
+  constructor(host, port) {
+    this.#host = host;
+    this.#port = port;
+    this.highWaterMark = undefined; // of new sockets; set for a streaming handler
+  }
+
+  // Runs start(socket) once the connection is free (at once if it is idle):
+  // start writes the request, now or later. Resolves to {statusCode,
+  // headers, body} when the response is complete. A rejection has
+  // `reusedSocket` set when a kept-alive socket closed before any byte of the
+  // response, the case in which an idempotent request may be retried.
+  request(start) {
+    return new Promise((resolve, reject) => {
+      const exchange = { start, resolve, reject };
+      if (this.#exchange) this.#waiting.push(exchange);
+      else this.#begin(exchange);
+    });
+  }
+
+  // Ends the current request by closing its socket: for a request that
+  // cannot be completed (its body was abandoned halfway).
+  abort(socket, error) {
+    if (this.#exchange?.socket === socket) socket.destroy(error);
+  }
+
+  #begin(exchange) {
+    this.#exchange = exchange;
+    exchange.reused = this.#socket !== null;
+    exchange.socket = this.#openSocket();
+    exchange.parser = new ResponseParser();
+    exchange.socket.ref();
+    try {
+      exchange.start(exchange.socket);
+    } catch (error) {
+      exchange.socket.destroy(error);
+    }
+  }
+
+  #end(error, response) {
+    const exchange = this.#exchange;
+    this.#exchange = null;
+    if (this.#socket === exchange.socket) this.#socket.unref();
+    if (error) exchange.reject(error);
+    else exchange.resolve(response);
+    const next = this.#waiting.shift();
+    if (next) this.#begin(next);
+  }
+
+  // The open socket, or a new one.
+  #openSocket() {
+    const current = this.#socket;
+    if (current && !current.destroyed && current.writable && !current.readableEnded) return current;
+    current?.destroy();
+    const socket = net.createConnection({ host: this.#host, port: this.#port, highWaterMark: this.highWaterMark });
+    socket.setNoDelay(true);
+    let failure = null;
+    socket.on('error', (error) => {
+      failure = error;
+    });
+    socket.on('data', (data) => this.#onData(socket, data));
+    socket.on('close', () => {
+      if (this.#socket === socket) this.#socket = null;
+      const exchange = this.#exchange;
+      if (exchange?.socket !== socket) return;
+      if (exchange.parser.end()) {
+        this.#end(null, exchange.parser);
+        return;
+      }
+      const error = failure ?? new Error('the Runtime API closed the connection');
+      if (exchange.reused && !exchange.parser.started) error.reusedSocket = true;
+      this.#end(error);
+    });
+    this.#socket = socket;
+    return socket;
+  }
+
+  #onData(socket, data) {
+    const exchange = this.#exchange;
+    if (exchange?.socket !== socket) {
+      socket.destroy(); // bytes nobody asked for: the connection is out of step
+      return;
+    }
+    let complete;
+    try {
+      complete = exchange.parser.push(data);
+    } catch (error) {
+      socket.destroy(error);
+      return;
+    }
+    if (!complete) return;
+    const { statusCode, headers, body, keepAlive } = exchange.parser;
+    if (!keepAlive) {
+      this.#socket = null;
+      socket.destroy();
+    }
+    this.#end(null, { statusCode, headers, body });
+  }
+}
+
 // The Runtime API client. Two keep-alive connections: one carries the
 // long-polling GET .../next, the other every response and error.
 
@@ -268,21 +527,39 @@ class RuntimeApi {
     this.hostname = match[1];
     this.port = Number(match[2]);
     this.hostHeader = address;
-    this.nextAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    this.responseAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    this.nextConnection = new HttpConnection(this.hostname, this.port);
+    this.responseConnection = this.newConnection();
+    // Always the same bytes.
+    this.nextRequest = this.#nativeStyleHead('GET', `${API_PREFIX}/invocation/next`, []);
+    this.streamHighWaterMark = undefined;
   }
 
-  // The response connection's socket buffer follows the handler's
+  // A connection of its own, e.g. for a crashing process to report on while a
+  // response stream still holds the usual one.
+  newConnection() {
+    return new HttpConnection(this.hostname, this.port);
+  }
+
+  // The response stream's buffer and its socket's follow the handler's
   // highWaterMark, as in aws-lambda-ric.
   setResponseHighWaterMark(highWaterMark) {
     if (!highWaterMark) return;
-    this.responseAgent.createConnection = (options, onConnect) =>
-      net.createConnection({ ...options, highWaterMark }, onConnect);
+    this.streamHighWaterMark = highWaterMark;
+    this.responseConnection.highWaterMark = highWaterMark;
   }
 
   // Resolves to {headers (lower-case names), body (Buffer)} of the next event.
+  // A kept-alive socket the server closed while idle is retried once on a
+  // fresh one: the GET has no effect until it is answered.
   async nextInvocation() {
-    const response = await this.#nativeStyleRequest(this.nextAgent, 'GET', `${API_PREFIX}/invocation/next`, []);
+    const send = () => this.nextConnection.request((socket) => socket.write(this.nextRequest));
+    let response;
+    try {
+      response = await send();
+    } catch (error) {
+      if (!error.reusedSocket) throw error;
+      response = await send();
+    }
     if (response.statusCode !== 200) {
       throw new PlatformError(`GET ${API_PREFIX}/invocation/next answered ${response.statusCode}`);
     }
@@ -291,151 +568,66 @@ class RuntimeApi {
 
   // A buffered handler's result, as JSON.
   postResult(requestId, json) {
-    const body = Buffer.from(json, 'utf8');
-    return this.#nativeStyleRequest(this.responseAgent, 'POST', invocationPath(requestId, 'response'), [
+    return this.#nativeStyleRequest(this.responseConnection, 'POST', invocationPath(requestId, 'response'), [
       ['content-type', 'application/json'],
-    ], body);
+    ], Buffer.from(json, 'utf8'));
   }
 
-  // A failed invocation. `agent` lets a crashing process post on a fresh
-  // connection while a response stream still holds the usual one.
-  postError(requestId, error, agent = this.responseAgent) {
+  // A failed invocation.
+  postError(requestId, error, connection = this.responseConnection) {
     const body = Buffer.from(JSON.stringify(toRapidError(error)), 'utf8');
-    return this.#nativeStyleRequest(agent, 'POST', invocationPath(requestId, 'error'), [
+    return this.#nativeStyleRequest(connection, 'POST', invocationPath(requestId, 'error'), [
       ['content-type', 'application/json'],
       ['lambda-runtime-function-xray-error-cause', headerValue(toXRayCause(error))],
     ], body);
   }
 
-  // An init failure (module not found, handler missing, ...).
-  postInitError(error, agent = this.responseAgent) {
+  // An init failure (module not found, handler missing, ...). Shaped like
+  // aws-lambda-ric's node:http request: its headers, then Host and
+  // Connection.
+  postInitError(error, connection = this.responseConnection) {
     const rapidError = toRapidError(error);
     const body = Buffer.from(JSON.stringify(rapidError), 'utf8');
-    return new Promise((resolve, reject) => {
-      const request = http.request({
-        hostname: this.hostname,
-        port: this.port,
-        method: 'POST',
-        path: `${API_PREFIX}/init/error`,
-        agent,
-        headers: {
-          'Content-Type': 'application/json',
-          'Content-Length': body.length,
-          [HEADER_ERROR_TYPE]: headerValue(rapidError.errorType),
-        },
-      }, (response) => {
-        response.resume();
-        response.on('end', resolve);
-        response.on('error', reject);
-      });
-      request.on('error', reject);
-      request.end(body);
-    });
+    const head = requestHead('POST', `${API_PREFIX}/init/error`, [
+      ['Content-Type', 'application/json'],
+      ['Content-Length', body.length],
+      [HEADER_ERROR_TYPE, headerValue(rapidError.errorType)],
+      ['Host', this.hostHeader],
+      ['Connection', 'keep-alive'],
+    ]);
+    return connection.request((socket) => socket.write(Buffer.concat([head, body])));
   }
 
-  // Opens POST .../response for a streaming handler. The request is created
-  // (and its connection opened) now; its headers leave with the first write,
-  // or with end(). Returns the stream handed to the handler, a promise that
-  // settles when the Runtime API has answered the POST, and fail(error),
+  // Opens POST .../response for a streaming handler on the response
+  // connection (connecting now if need be); its head leaves with the first
+  // write, or with end(). Returns the stream handed to the handler, a promise
+  // that settles when the Runtime API has answered the POST, and fail(error),
   // which ends the body with the error trailers.
   openResponseStream(requestId) {
-    const request = http.request({
-      hostname: this.hostname,
-      port: this.port,
-      method: 'POST',
-      path: invocationPath(requestId, 'response'),
-      agent: this.responseAgent,
-      headers: {
-        [HEADER_RESPONSE_MODE]: 'streaming',
-        Trailer: [TRAILER_ERROR_TYPE, TRAILER_ERROR_BODY],
-        'Content-Type': DEFAULT_STREAM_CONTENT_TYPE,
-        'Transfer-Encoding': 'chunked',
-      },
+    const controls = {};
+    const responseStream = new ResponseStream({
+      connection: this.responseConnection,
+      requestPath: invocationPath(requestId, 'response'),
+      hostHeader: this.hostHeader,
+      highWaterMark: this.streamHighWaterMark,
+      controls,
     });
-
-    let answered;
-    const rapidResponse = new Promise((resolve, reject) => {
-      answered = { resolve, reject };
-    });
-    rapidResponse.catch(() => {}); // awaited only on success; never unhandled
-    request.on('response', (response) => {
-      response.resume();
-      response.on('end', () => answered.resolve());
-      response.on('close', () => {
-        if (!response.complete) answered.reject(new Error('the Runtime API closed the response early'));
-      });
-    });
-    request.on('error', (error) => {
-      answered.reject(error);
-      request.destroy(error);
-    });
-
-    // setContentType() works until the first write(). Only write() sends the
-    // prelude of HttpResponseStream.from(): end(data) alone does not, as in
-    // Lambda.
-    let written = false;
-    request.setContentType = (contentType) => {
-      if (written) throw new InvalidStreamingOperation('Cannot set content-type, too late.');
-      request.setHeader('Content-Type', contentType);
-    };
-    const send = request.write.bind(request);
-    request.write = (chunk, encoding, callback) => {
-      // Anything but text or bytes goes out as JSON.
-      if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) chunk = JSON.stringify(chunk);
-      if (!written && typeof request._onBeforeFirstWrite === 'function') {
-        request._onBeforeFirstWrite((data) => send(data));
-      }
-      const more = send(chunk, encoding, callback);
-      written = true;
-      return more;
-    };
-
-    const fail = (error) => new Promise((resolve) => {
-      if (request.destroyed) {
-        resolve();
-        return;
-      }
-      const rapidError = toRapidError(error);
-      try {
-        request.addTrailers({
-          [TRAILER_ERROR_TYPE]: headerValue(rapidError.errorType),
-          [TRAILER_ERROR_BODY]: Buffer.from(JSON.stringify(rapidError)).toString('base64'),
-        });
-      } catch {
-        // Trailers cannot be added once the body has ended; nothing to send.
-      }
-      request.once('close', resolve);
-      request.end(() => resolve());
-    });
-
-    return { responseStream: writableView(request), rapidResponse, fail };
+    return { responseStream, rapidResponse: controls.rapidResponse, fail: controls.fail };
   }
 
-  // A request shaped like the native client's: Host first, then the given
-  // headers, User-Agent, content-length for a body, and no Connection header.
-  #nativeStyleRequest(agent, method, requestPath, fields, body) {
-    const headers = { Host: this.hostHeader, Accept: '*/*' };
-    for (const [name, value] of fields) headers[name] = value;
-    headers['User-Agent'] = NATIVE_USER_AGENT;
-    if (body) headers['content-length'] = String(body.length);
-    return new Promise((resolve, reject) => {
-      const request = http.request({
-        hostname: this.hostname, port: this.port, method, path: requestPath, agent, headers, setHost: false,
-      });
-      // node:http would add "Connection: keep-alive"; libcurl does not send it.
-      // The connection still stays open: HTTP/1.1 keeps it by default.
-      request.removeHeader('Connection');
-      request.on('error', reject);
-      request.on('response', (response) => {
-        const parts = [];
-        response.on('data', (part) => parts.push(part));
-        response.on('end', () => resolve({
-          statusCode: response.statusCode, headers: response.headers, body: Buffer.concat(parts),
-        }));
-        response.on('error', reject);
-      });
-      request.end(body);
-    });
+  // A request head shaped like the native client's: Host first, then the
+  // given headers, User-Agent, content-length for a body, and no Connection
+  // header (HTTP/1.1 keeps the connection open by default).
+  #nativeStyleHead(method, requestPath, fields, body) {
+    const headers = [['Host', this.hostHeader], ['Accept', '*/*'], ...fields, ['User-Agent', NATIVE_USER_AGENT]];
+    if (body) headers.push(['content-length', String(body.length)]);
+    return requestHead(method, requestPath, headers);
+  }
+
+  #nativeStyleRequest(connection, method, requestPath, fields, body) {
+    const head = this.#nativeStyleHead(method, requestPath, fields, body);
+    const bytes = body ? Buffer.concat([head, body]) : head;
+    return connection.request((socket) => socket.write(bytes));
   }
 }
 
@@ -443,32 +635,185 @@ function invocationPath(requestId, what) {
   return `${API_PREFIX}/invocation/${encodeURIComponent(requestId)}/${what}`;
 }
 
-// What a handler sees of its response stream: the writable side of the
-// request and setContentType(), nothing of its HTTP internals (as in Lambda,
+// The response stream a streaming handler writes to: a Writable whose every
+// write leaves at once as its own chunk of a chunked POST .../response, as in
+// aws-lambda-ric. Backpressure is the socket's: a write completes when the
+// socket took it without exceeding its buffer, or after its 'drain'. Beyond
+// the Writable API it has setContentType() and nothing of HTTP (as in Lambda,
 // where e.g. setHeader() does not exist on the stream).
-const STREAM_METHODS = [
-  'write', 'end', 'cork', 'uncork', 'destroy', 'setContentType',
-  'on', 'once', 'off', 'addListener', 'removeListener', 'removeAllListeners', 'prependListener',
-  'prependOnceListener', 'emit', 'listeners', 'rawListeners', 'listenerCount', 'eventNames',
-  'setMaxListeners', 'getMaxListeners',
-];
-const STREAM_SETTABLE = ['destroyed', '_onBeforeFirstWrite'];
-const STREAM_READ_ONLY = [
-  'writable', 'writableEnded', 'writableFinished', 'writableNeedDrain', 'writableHighWaterMark',
-  'writableLength', 'writableCorked', 'writableObjectMode',
-];
+class ResponseStream extends Writable {
+  #connection;
+  #requestPath;
+  #hostHeader;
+  #contentType = DEFAULT_STREAM_CONTENT_TYPE;
+  #socket = null; // once the connection is ours
+  #whenSocket = null; // a write or the end waiting for the socket
+  #headSent = false;
+  #written = false; // write() was called: too late for setContentType()
+  #ended = false; // the whole request is handed to the socket
+  #trailers = null; // the error trailer lines, set by fail()
+  #answered;
 
-function writableView(request) {
-  const view = {};
-  for (const name of STREAM_METHODS) view[name] = request[name].bind(request);
-  for (const name of STREAM_SETTABLE) {
-    Object.defineProperty(view, name, {
-      get: () => request[name],
-      set: (value) => { request[name] = value; },
+  constructor({ connection, requestPath, hostHeader, highWaterMark, controls }) {
+    super(highWaterMark ? { highWaterMark } : {});
+    this.#connection = connection;
+    this.#requestPath = requestPath;
+    this.#hostHeader = hostHeader;
+    // Set by HttpResponseStream.from(): writes the prelude before the first
+    // write's data.
+    this._onBeforeFirstWrite = undefined;
+
+    let answered;
+    const rapidResponse = new Promise((resolve, reject) => {
+      answered = { resolve, reject };
+    });
+    rapidResponse.catch(() => {}); // awaited only on success; never unhandled
+    this.#answered = answered;
+    // The stream's own errors (a write after end, a lost connection) fail the
+    // invocation rather than crash the process.
+    this.on('error', (error) => answered.reject(error));
+    controls.rapidResponse = rapidResponse;
+    controls.fail = (error) => this.#fail(error);
+
+    // Claims the connection now (connecting if it is closed), so the request
+    // can leave the moment the handler writes.
+    connection.request((socket) => {
+      this.#socket = socket;
+      if (this.destroyed && !this.#ended) {
+        connection.abort(socket, new Error('the response stream was destroyed'));
+        return;
+      }
+      const pending = this.#whenSocket;
+      this.#whenSocket = null;
+      pending?.();
+    }).then((response) => answered.resolve(response), (error) => answered.reject(error));
+  }
+
+  // Sets the request's Content-Type, until the first write().
+  setContentType(contentType) {
+    if (this.#written || this.#headSent) throw new InvalidStreamingOperation('Cannot set content-type, too late.');
+    this.#contentType = contentType;
+  }
+
+  // Anything but text or bytes goes out as JSON. Only write() sends the
+  // prelude of HttpResponseStream.from(): end(data) alone does not, as in
+  // Lambda.
+  write(chunk, encoding, callback) {
+    if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) chunk = JSON.stringify(chunk);
+    if (!this.#written) {
+      this.#written = true;
+      if (typeof this._onBeforeFirstWrite === 'function') this._onBeforeFirstWrite((data) => super.write(data));
+    }
+    return super.write(chunk, encoding, callback);
+  }
+
+  _write(chunk, encoding, callback) {
+    this._writev([{ chunk }], callback);
+  }
+
+  // Each buffered write is its own chunk; they leave in one socket write.
+  _writev(entries, callback) {
+    if (!this.#socket) {
+      this.#whenSocket = () => this._writev(entries, callback);
+      return;
+    }
+    const frames = this.#takeHead();
+    for (const { chunk } of entries) {
+      // An empty write sends the head (and a prelude) but no chunk: an empty
+      // chunk would end the body.
+      if (chunk.length > 0) frames.push(Buffer.from(`${chunk.length.toString(16)}\r\n`, 'latin1'), chunk, CRLF);
+    }
+    this.#send(frames, callback);
+  }
+
+  // The end of the body: the last chunk, with the error trailers after fail().
+  _final(callback) {
+    if (!this.#socket) {
+      this.#whenSocket = () => this._final(callback);
+      return;
+    }
+    const frames = this.#takeHead();
+    frames.push(this.#trailers === null ? LAST_CHUNK : Buffer.from(`0\r\n${this.#trailers}\r\n`, 'latin1'));
+    this.#ended = true;
+    // Finished once the socket has taken every byte.
+    this.#socket.write(Buffer.concat(frames), (error) => callback(error));
+  }
+
+  // A stream destroyed before its end cannot complete the request: its
+  // connection is closed, and the invocation fails.
+  _destroy(error, callback) {
+    if (!this.#ended) {
+      const reason = error ?? new Error('the response stream was destroyed before it ended');
+      this.#answered.reject(reason);
+      if (this.#socket) this.#connection.abort(this.#socket, reason);
+    }
+    callback(error);
+  }
+
+  // The request head, the first time; then nothing.
+  #takeHead() {
+    if (this.#headSent) return [];
+    this.#headSent = true;
+    return [requestHead('POST', this.#requestPath, [
+      [HEADER_RESPONSE_MODE, 'streaming'],
+      ['Trailer', TRAILER_ERROR_TYPE],
+      ['Trailer', TRAILER_ERROR_BODY],
+      ['Content-Type', headerValue(this.#contentType)],
+      ['Transfer-Encoding', 'chunked'],
+      ['Host', this.#hostHeader],
+      ['Connection', 'keep-alive'],
+    ])];
+  }
+
+  // Writes frames to the socket; calls back when it has room for more.
+  #send(frames, callback) {
+    if (frames.length === 0) {
+      callback();
+      return;
+    }
+    const socket = this.#socket;
+    const size = frames.reduce((total, frame) => total + frame.length, 0);
+    let more;
+    if (size <= COALESCE_LIMIT) {
+      more = socket.write(frames.length === 1 ? frames[0] : Buffer.concat(frames, size));
+    } else {
+      socket.cork();
+      for (const frame of frames) more = socket.write(frame);
+      socket.uncork();
+    }
+    if (more) {
+      callback();
+      return;
+    }
+    const done = (error) => {
+      socket.off('drain', onDrain);
+      socket.off('close', onClose);
+      callback(error);
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new Error('the Runtime API closed the connection'));
+    socket.on('drain', onDrain);
+    socket.on('close', onClose);
+  }
+
+  // Ends the body with the error trailers, unless it has ended already.
+  // Resolves when the stream has finished or closed.
+  #fail(error) {
+    return new Promise((resolve) => {
+      if (this.destroyed || this.writableFinished) {
+        resolve();
+        return;
+      }
+      this.once('finish', resolve);
+      this.once('close', resolve);
+      if (this.writableEnded) return; // too late for trailers
+      const rapidError = toRapidError(error);
+      this.#trailers =
+        `${TRAILER_ERROR_TYPE}: ${headerValue(rapidError.errorType)}\r\n` +
+        `${TRAILER_ERROR_BODY}: ${Buffer.from(JSON.stringify(rapidError)).toString('base64')}\r\n`;
+      this.end();
     });
   }
-  for (const name of STREAM_READ_ONLY) Object.defineProperty(view, name, { get: () => request[name] });
-  return view;
 }
 
 // ---------------------------------------------------------------------------
@@ -829,9 +1174,9 @@ function crash(error, exitCode) {
   setTimeout(exit, 2000).unref();
   let report = Promise.resolve();
   if (api) {
-    const agent = new http.Agent({ keepAlive: true });
-    if (activeRequestId) report = api.postError(activeRequestId, error, agent);
-    else if (!initialised) report = api.postInitError(error, agent);
+    const connection = api.newConnection();
+    if (activeRequestId) report = api.postError(activeRequestId, error, connection);
+    else if (!initialised) report = api.postInitError(error, connection);
   }
   report.catch(() => {}).finally(exit);
 }

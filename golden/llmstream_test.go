@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/streamgen/streamgen/internal/llmfake"
+	"github.com/streamgen/streamgen/internal/moto"
 )
 
 // TestLLMStreamAgainstFakes runs the generated llm-stream handler, through
@@ -25,7 +26,7 @@ func TestLLMStreamAgainstFakes(t *testing.T) {
 		t.Skip("runs npm install and local fakes; skipped with -short")
 	}
 	requireTools(t, "node", "npm", "python3")
-	motoURL := startMoto(t)
+	motoURL := moto.Start(t)
 	const apiKey, keyParam = "sk-test-not-a-real-key", "/llm-test/openai-api-key"
 	putSSMSecureString(t, motoURL, keyParam, apiKey)
 

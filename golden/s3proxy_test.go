@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -21,6 +20,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/streamgen/streamgen/internal/moto"
 )
 
 // TestS3ProxyAgainstS3Server runs the generated s3-proxy handler, through the
@@ -38,7 +39,7 @@ func TestS3ProxyAgainstS3Server(t *testing.T) {
 	run(t, dir, 5*time.Minute, "npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
 	copyFile(t, "testdata/invoke-batch.mjs", filepath.Join(dir, "invoke-batch.mjs"))
 
-	s3URL := startMoto(t)
+	s3URL := moto.Start(t)
 	const bucket, prefix = "streamgen-test", "public/"
 	hello := []byte("hello, world\n")
 	allBytes := make([]byte, 256*1024)
@@ -50,14 +51,14 @@ func TestS3ProxyAgainstS3Server(t *testing.T) {
 	for i := range big {
 		big[i] = byte(rng.Uint32())
 	}
-	s3Do(t, "PUT", s3URL+"/"+bucket, nil, nil)
-	s3Do(t, "PUT", s3URL+"/"+bucket+"/public/hello.txt", hello, map[string]string{
+	moto.Do(t, "PUT", s3URL+"/"+bucket, nil, nil)
+	moto.Do(t, "PUT", s3URL+"/"+bucket+"/public/hello.txt", hello, map[string]string{
 		"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "max-age=60", "Content-Disposition": `inline; filename="hello.txt"`,
 	})
-	s3Do(t, "PUT", s3URL+"/"+bucket+"/public/bin/all-bytes.bin", allBytes, map[string]string{"Content-Type": "application/octet-stream"})
-	s3Do(t, "PUT", s3URL+"/"+bucket+"/public/big/8mib.bin", big, nil)
-	s3Do(t, "PUT", s3URL+"/"+bucket+"/secret.txt", []byte("outside the prefix"), nil)
-	s3Do(t, "PUT", s3URL+"/"+bucket+"/public/reports/2024/summary.pdf", []byte("%PDF-1.7 sample"), map[string]string{"Content-Type": "application/pdf"})
+	moto.Do(t, "PUT", s3URL+"/"+bucket+"/public/bin/all-bytes.bin", allBytes, map[string]string{"Content-Type": "application/octet-stream"})
+	moto.Do(t, "PUT", s3URL+"/"+bucket+"/public/big/8mib.bin", big, nil)
+	moto.Do(t, "PUT", s3URL+"/"+bucket+"/secret.txt", []byte("outside the prefix"), nil)
+	moto.Do(t, "PUT", s3URL+"/"+bucket+"/public/reports/2024/summary.pdf", []byte("%PDF-1.7 sample"), map[string]string{"Content-Type": "application/pdf"})
 	helloETag := fmt.Sprintf(`"%x"`, md5.Sum(hello))
 
 	proxy := newS3Proxy(t, s3URL)
@@ -241,63 +242,6 @@ func invokeBatch(t *testing.T, dir, module string, env []string, cases []proxyCa
 		t.Fatalf("bad output (%v): %.500s\nstderr: %s", err, out, stderr.String())
 	}
 	return results
-}
-
-// startMoto starts moto's S3-compatible server on a free loopback port and
-// stops it, by its process id, when the test ends.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start moto: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(base + "/")
-		if err == nil {
-			resp.Body.Close()
-			return base
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto did not start on %s: %v\n%s", base, err, logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// s3Do sends one unsigned request to moto (which does not check
-// signatures) to set up buckets and objects.
-func s3Do(t *testing.T, method, u string, body []byte, headers map[string]string) {
-	t.Helper()
-	req, err := http.NewRequest(method, u, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("%s %s: %s\n%s", method, u, resp.Status, b)
-	}
 }
 
 // s3Proxy sits between the handler and moto: it counts requests (to prove

@@ -514,10 +514,19 @@ func gatherOptions(nf newFlags, src *generator.Source) (generator.Options, map[s
 			given["set:"+k] = true
 		}
 	}
-	for flag, dst := range map[string]*string{"template": &o.Template, "iac": &o.IaC, "runtime": &o.Runtime, "arch": &o.Arch, "auth": &o.Auth} {
-		if nf.changed[flag] {
-			given[flag] = true
-			*dst = map[string]string{"template": nf.opts.Template, "iac": nf.opts.IaC, "runtime": nf.opts.Runtime, "arch": nf.opts.Arch, "auth": nf.opts.Auth}[flag]
+	for _, f := range []struct {
+		flag     string
+		dst      *string
+		fromFlag string
+	}{
+		{"template", &o.Template, nf.opts.Template},
+		{"iac", &o.IaC, nf.opts.IaC},
+		{"runtime", &o.Runtime, nf.opts.Runtime},
+		{"arch", &o.Arch, nf.opts.Arch},
+		{"auth", &o.Auth, nf.opts.Auth},
+	} {
+		if nf.changed[f.flag] {
+			*f.dst, given[f.flag] = f.fromFlag, true
 		}
 	}
 	if nf.changed["memory"] {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -23,6 +22,7 @@ import (
 	"time"
 
 	"github.com/streamgen/streamgen/internal/llmfake"
+	"github.com/streamgen/streamgen/internal/moto"
 )
 
 // TestTemplatesThroughDev runs generated projects (copies of the golden
@@ -88,7 +88,7 @@ func testS3ProxyTemplate(t *testing.T) {
 	dir := copyGolden(t, "s3-proxy-sam")
 	npmInstall(t, dir)
 
-	motoURL := startMoto(t)
+	motoURL := moto.Start(t)
 	const bucket = "dev-test"
 	hello := []byte("hello, world\n")
 	random := make([]byte, 3<<20)
@@ -97,10 +97,10 @@ func testS3ProxyTemplate(t *testing.T) {
 		random[i] = byte(rng.Uint32())
 	}
 	paced := random[:8*pieceSize]
-	s3Put(t, motoURL+"/"+bucket, nil, nil)
-	s3Put(t, motoURL+"/"+bucket+"/public/hello.txt", hello, map[string]string{"Content-Type": "text/plain; charset=utf-8"})
-	s3Put(t, motoURL+"/"+bucket+"/public/random.bin", random, nil)
-	s3Put(t, motoURL+"/"+bucket+"/public/paced/half.bin", paced, nil)
+	moto.Do(t, "PUT", motoURL+"/"+bucket, nil, nil)
+	moto.Do(t, "PUT", motoURL+"/"+bucket+"/public/hello.txt", hello, map[string]string{"Content-Type": "text/plain; charset=utf-8"})
+	moto.Do(t, "PUT", motoURL+"/"+bucket+"/public/random.bin", random, nil)
+	moto.Do(t, "PUT", motoURL+"/"+bucket+"/public/paced/half.bin", paced, nil)
 
 	// The handler reaches moto through a proxy that hands out bodies under
 	// paced/ in 32 KiB pieces 100 ms apart, like a slow S3 connection.
@@ -314,60 +314,6 @@ func npmInstall(t *testing.T, dir string) {
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("npm install in %s: %v\n%s", dir, err, out)
-	}
-}
-
-// startMoto runs moto, an S3-compatible server, on a free loopback port.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start moto: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		resp, err := http.Get(base + "/")
-		if err == nil {
-			resp.Body.Close()
-			return base
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto did not start on %s: %v\n%s", base, err, logs.String())
-		}
-	}
-}
-
-// s3Put creates a bucket or an object in moto, which does not check
-// signatures.
-func s3Put(t *testing.T, u string, body []byte, headers map[string]string) {
-	t.Helper()
-	req, err := http.NewRequest("PUT", u, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("PUT %s: %s\n%s", u, resp.Status, b)
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/streamgen/streamgen/internal/testtools"
 )
 
 func needNode(t *testing.T) {
@@ -22,7 +24,8 @@ func needNode(t *testing.T) {
 }
 
 // scenarioProject copies testdata/scenarios to a temporary project; with
-// ric, its node_modules is the aws-lambda-ric installed in testdata/ric.
+// ric, its node_modules is the real aws-lambda-ric that testtools
+// provisions.
 func scenarioProject(t *testing.T, ric bool) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -35,11 +38,7 @@ func scenarioProject(t *testing.T, ric bool) string {
 	}
 	os.WriteFile(filepath.Join(dir, ".streamgen.json"), []byte(`{"template":"test","answers":{"name":"scenarios","runtime":"nodejs22.x","memory":512,"timeout":10}}`), 0o644)
 	if ric {
-		modules, _ := filepath.Abs(filepath.Join("testdata", "ric", "node_modules"))
-		if _, err := os.Stat(filepath.Join(modules, "aws-lambda-ric", "rapid-client.node")); err != nil {
-			t.Skip("aws-lambda-ric is not installed in testdata/ric (npm install there builds it)")
-		}
-		if err := os.Symlink(modules, filepath.Join(dir, "node_modules")); err != nil {
+		if err := os.Symlink(testtools.RIC(t), filepath.Join(dir, "node_modules")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -163,10 +162,12 @@ func TestNodeClientScenarios(t *testing.T) {
 
 // So does the real aws-lambda-ric, with --ric.
 func TestRICScenarios(t *testing.T) {
-	needNode(t)
 	if testing.Short() {
 		t.Skip("-short")
 	}
+	// The Node.js the client is built for: dev runs the `node` on PATH.
+	node := testtools.NodeFor(t, testtools.RICRuntime)
+	t.Setenv("PATH", node.Dir()+string(os.PathListSeparator)+os.Getenv("PATH"))
 	url, log := nodeServer(t, scenarioProject(t, true), LaunchRIC, "index.handler")
 	checkScenarios(t, url)
 	if t.Failed() {

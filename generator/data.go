@@ -87,15 +87,36 @@ var cdkDevDependencies = map[string]string{
 	"@types/node": "24.19.2",
 	"aws-cdk":     "2.1148.1",
 	"aws-cdk-lib": "2.276.0",
+	"cdk-nag":     "3.0.2",
 	"constructs":  "10.8.1",
 	"tsx":         "4.23.15",
 	"typescript":  "7.0.2",
 }
 
-// ESBuildTarget is the esbuild target matching the Lambda runtime.
-func (d Data) ESBuildTarget() string {
-	return "node" + strings.TrimSuffix(strings.TrimPrefix(d.Runtime, "nodejs"), ".x")
+// EnginesNode is package.json's engines.node: the Node.js of the oldest
+// runtime a project can choose, so `npm install` warns on an older one.
+func (d Data) EnginesNode() string {
+	oldest := RuntimeChoices[len(RuntimeChoices)-1]
+	return ">=" + strings.TrimSuffix(strings.TrimPrefix(oldest, "nodejs"), ".x")
 }
+
+// DeployRoleARN is the example ARN of the role the README's GitHub Actions
+// deploy job assumes.
+func (d Data) DeployRoleARN() string {
+	return "arn:aws:iam::123456789012:role/" + d.Name + "-deploy"
+}
+
+// LatestRuntime is the newest Lambda runtime a project can choose.
+func (d Data) LatestRuntime() string { return RuntimeChoices[0] }
+
+// NodeVersion is the Node.js major version of the Lambda runtime, e.g. "24"
+// for nodejs24.x: what CI installs to run the project's tests.
+func (d Data) NodeVersion() string {
+	return strings.TrimSuffix(strings.TrimPrefix(d.Runtime, "nodejs"), ".x")
+}
+
+// ESBuildTarget is the esbuild target matching the Lambda runtime.
+func (d Data) ESBuildTarget() string { return "node" + d.NodeVersion() }
 
 // s3BucketRef is the bucket as a CloudFormation Fn::Sub fragment: a
 // reference to the created bucket, or the validated name (which cannot
@@ -156,6 +177,17 @@ func (d Data) BedrockModelARNs() []string {
 		}
 	}
 	return []string{"arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/" + d.ModelID}
+}
+
+// BedrockNagFindings are the cdk-nag AwsSolutions-IAM5 findings the
+// Bedrock statement raises: with an inference profile, the one about the
+// model's ARN, whose region is a wildcard (the regions the profile routes
+// to).
+func (d Data) BedrockNagFindings() []string {
+	if arns := d.BedrockModelARNs(); len(arns) == 2 {
+		return []string{"AwsSolutions-IAM5[Resource::" + nagName(arns[1]) + "]"}
+	}
+	return nil
 }
 
 // APIKeyParameterARN is the SSM parameter's ARN as an Fn::Sub string.

@@ -21,6 +21,17 @@ var funcs = template.FuncMap{
 	"mdcode": markdownCode,
 }
 
+// subVarRE matches a ${Name} or ${Name.Attribute} variable of an Fn::Sub
+// string.
+var subVarRE = regexp.MustCompile(`\$\{([A-Za-z0-9:.]+)\}`)
+
+// nagName writes an Fn::Sub string the way cdk-nag names a finding about
+// it: each ${X} reference becomes <X>, as in
+// AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::bucket/*].
+func nagName(sub string) string {
+	return subVarRE.ReplaceAllString(sub, "<$1>")
+}
+
 // yamlString encodes s as a YAML double-quoted scalar. JSON string syntax is
 // a subset of YAML's double-quoted style, so the JSON encoder's escaping
 // (quotes, backslashes, control characters, U+2028/2029) carries over and a

@@ -247,3 +247,16 @@ func requireTool(t *testing.T, name string) string {
 	}
 	return p
 }
+
+func TestNagName(t *testing.T) {
+	for in, want := range map[string]string{
+		"arn:${AWS::Partition}:s3:::bucket/public/*":            "arn:<AWS::Partition>:s3:::bucket/public/*",
+		"${ProxyBucket.Arn}/*":                                  "<ProxyBucket.Arn>/*",
+		"arn:${AWS::Partition}:bedrock:*::foundation-model/m:0": "arn:<AWS::Partition>:bedrock:*::foundation-model/m:0",
+		"no variables": "no variables",
+	} {
+		if got := nagName(in); got != want {
+			t.Errorf("nagName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -82,9 +82,11 @@ func validateKeyPrefix(prefix string) error {
 
 // Defaults of the llm-stream template.
 const (
-	defaultBedrockModel  = "amazon.nova-lite-v1:0"
-	defaultOpenAIModel   = "gpt-4o-mini"
-	defaultOpenAIBaseURL = "https://api.openai.com"
+	defaultBedrockModel = "amazon.nova-lite-v1:0"
+	defaultOpenAIModel  = "gpt-4o-mini"
+	// defaultOpenAIBaseURL is the base as OpenAI's SDKs take it
+	// (OPENAI_BASE_URL): the handler appends /chat/completions.
+	defaultOpenAIBaseURL = "https://api.openai.com/v1"
 )
 
 // modelIDRE covers Bedrock model ids ("anthropic.claude-3-5-haiku-20241022-v1:0"),
@@ -114,7 +116,7 @@ func inferenceProfilePrefix(id string) string {
 
 func validateBaseURL(raw string) error {
 	const field = "--set baseUrl"
-	hint := "give the API's origin, e.g. " + defaultOpenAIBaseURL + " (https, or http only for localhost)"
+	hint := "give the API's base URL as OpenAI's SDKs take it, e.g. " + defaultOpenAIBaseURL + " (https, or http only for localhost)"
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || u.Host == "" || u.Opaque != "":
@@ -129,8 +131,8 @@ func validateBaseURL(raw string) error {
 		return invalid(field, raw, "the scheme must be https", hint)
 	case strings.ContainsAny(raw, "'\"`\\ <>{}|^$"):
 		return invalid(field, raw, "it contains characters a URL should not", hint)
-	case strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), "/v1"):
-		return invalid(field, raw, "the handler appends /v1/chat/completions itself", "leave /v1 out: "+Quote(strings.TrimSuffix(strings.TrimSuffix(raw, "/"), "/v1")))
+	case strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), "/chat/completions"):
+		return invalid(field, raw, "the handler appends /chat/completions itself", "give the base: "+Quote(strings.TrimSuffix(strings.TrimSuffix(raw, "/"), "/chat/completions")))
 	}
 	return nil
 }

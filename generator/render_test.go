@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -205,6 +206,43 @@ func TestRenderRejectsInvalidOptions(t *testing.T) {
 	for _, want := range []string{`invalid NAME "Bad Name"`, `invalid --memory "1"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+}
+
+// The openai provider takes its base URL as OpenAI's SDKs do
+// (OPENAI_BASE_URL): the handler appends /chat/completions to it, so a base
+// that does not end in /v1 (Gemini's) is reachable too.
+func TestOpenAIBaseURLs(t *testing.T) {
+	for base, want := range map[string]string{
+		"":                           "https://api.openai.com/v1",
+		"https://api.openai.com/v1":  "https://api.openai.com/v1",
+		"https://api.openai.com/v1/": "https://api.openai.com/v1",
+		"https://generativelanguage.googleapis.com/v1beta/openai": "https://generativelanguage.googleapis.com/v1beta/openai",
+		"http://localhost:11434/v1":                               "http://localhost:11434/v1",
+	} {
+		set := map[string]string{"provider": "openai"}
+		if base != "" {
+			set["baseUrl"] = base
+		}
+		files, err := Render(Options{Name: "demo", Template: "llm-stream", Set: set})
+		if err != nil {
+			t.Errorf("baseUrl %q: %v", base, err)
+			continue
+		}
+		tmpl, _ := files.Get("template.yaml")
+		if !regexp.MustCompile(`BASE_URL: "?` + regexp.QuoteMeta(want) + `"?\n`).Match(tmpl.Content) {
+			t.Errorf("baseUrl %q: template.yaml does not set BASE_URL to %s", base, want)
+		}
+	}
+	for base, reason := range map[string]string{
+		"https://api.openai.com/v1/chat/completions": "appends /chat/completions itself",
+		"http://api.example.com/v1":                  "unencrypted",
+		"https://api.example.com/v1?x=1":             "query or fragment",
+	} {
+		_, err := Render(Options{Name: "demo", Template: "llm-stream", Set: map[string]string{"provider": "openai", "baseUrl": base}})
+		if err == nil || !strings.Contains(err.Error(), reason) {
+			t.Errorf("baseUrl %q: error %v, want one saying %q", base, err, reason)
 		}
 	}
 }

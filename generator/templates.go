@@ -162,9 +162,9 @@ var builtinTemplates = []Template{
 		Description: "Streams model tokens as Server-Sent Events from Amazon Bedrock or an OpenAI-compatible API, with cost guards",
 		Summary:     "Streams model tokens as Server-Sent Events",
 		Params: []Param{
-			{Name: "provider", Help: "bedrock (ConverseStream) or openai (any OpenAI-compatible /v1/chat/completions)", Default: "bedrock", Choices: []string{"bedrock", "openai"}, Ask: true},
+			{Name: "provider", Help: "bedrock (ConverseStream) or openai (any OpenAI-compatible Chat Completions API)", Default: "bedrock", Choices: []string{"bedrock", "openai"}, Ask: true},
 			{Name: "model", Help: "model id; bedrock default " + defaultBedrockModel + ", openai default " + defaultOpenAIModel, Validate: validateModelID, Ask: true},
-			{Name: "baseUrl", Help: "openai: the API's base URL (default " + defaultOpenAIBaseURL + ")", Validate: validateBaseURL, Ask: true, When: map[string]string{"provider": "openai"}},
+			{Name: "baseUrl", Help: "openai: the API's base URL as OpenAI's SDKs take it, /chat/completions is appended (default " + defaultOpenAIBaseURL + ")", Validate: validateBaseURL, Ask: true, When: map[string]string{"provider": "openai"}},
 			{Name: "apiKeyParameter", Help: "openai: SSM SecureString parameter holding the API key (default /NAME/openai-api-key)", Validate: validateSSMParameterName, Ask: true, When: map[string]string{"provider": "openai"}},
 			{Name: "corsOrigins", Help: "comma-separated origins allowed by CORS, e.g. https://app.example.com; none by default", Validate: validateCORSOrigins},
 		},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/streamgen/streamgen/internal/llmfake"
 	"github.com/streamgen/streamgen/internal/moto"
+	"github.com/streamgen/streamgen/internal/testtools"
 )
 
 // TestLLMStreamAgainstFakes runs the generated llm-stream handler, through
@@ -38,14 +39,17 @@ func TestLLMStreamAgainstFakes(t *testing.T) {
 		{"bedrock", "llm-stream-sam", llmfake.Bedrock, func(url, model string) []string {
 			return []string{"AWS_ENDPOINT_URL_BEDROCK_RUNTIME=" + url, "MODEL_ID=fake." + model + "-v1:0"}
 		}},
-		{"openai", "llm-stream-openai", llmfake.OpenAI(apiKey), func(url, model string) []string {
-			return []string{"BASE_URL=" + url, "MODEL_ID=" + model, "API_KEY_PARAMETER=" + keyParam, "AWS_ENDPOINT_URL_SSM=" + motoURL}
+		// A base without /v1, as Gemini's OpenAI-compatible API has: the
+		// fake answers only at BASE/chat/completions.
+		{"openai", "llm-stream-openai", llmfake.OpenAI(apiKey, "/v1beta/openai"), func(url, model string) []string {
+			return []string{"BASE_URL=" + url + "/v1beta/openai", "MODEL_ID=" + model, "API_KEY_PARAMETER=" + keyParam, "AWS_ENDPOINT_URL_SSM=" + motoURL}
 		}},
 	} {
 		t.Run(provider.name, func(t *testing.T) {
 			dir := copyTree(t, provider.golden)
+			testtools.Record(t, "%s against the %s fake on Node.js %s", provider.golden, provider.name, dir.node.Version)
 			run(t, dir, 5*time.Minute, "npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
-			copyFile(t, "testdata/invoke-batch.mjs", filepath.Join(dir, "invoke-batch.mjs"))
+			copyFile(t, "testdata/invoke-batch.mjs", filepath.Join(dir.path, "invoke-batch.mjs"))
 			fake, err := llmfake.Start(provider.fake)
 			if err != nil {
 				t.Fatal(err)

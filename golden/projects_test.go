@@ -12,10 +12,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/streamgen/streamgen/generator"
+	"github.com/streamgen/streamgen/internal/testtools"
 )
 
-// TestGeneratedProjects runs every golden folder as a user would: it copies
-// the folder to a temporary directory, runs `npm install` and `npm test`,
+// TestGeneratedProjects runs every golden folder as a user would, on the
+// Node.js release of its Lambda runtime: it copies the folder to a
+// temporary directory, runs `npm install` and `npm test` (for CDK, that
+// includes the stack's assertions and cdk-nag),
 // runs the sample-event snippet from the generated README, and checks the
 // infrastructure with the real tools: cfn-lint and the SAM transform for SAM,
 // `tsc` and `cdk synth --strict` for CDK. In both, the resulting CloudFormation must
@@ -27,23 +32,32 @@ func TestGeneratedProjects(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs npm install, cfn-lint and cdk synth; skipped with -short")
 	}
-	requireTools(t, "node", "npm", "python3", "cfn-lint")
+	requireTools(t, "npm", "python3", "cfn-lint")
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			opts := c.opts.WithDefaults()
 			dir := copyTree(t, c.name)
+			testtools.Record(t, "npm install, npm test and the %s checks on Node.js %s, for %s", opts.IaC, dir.node.Version, opts.Runtime)
 			files, err := c.render()
 			if err != nil {
 				t.Fatal(err)
 			}
 			pkg, _ := files.Get("package.json")
-			if !pkgHasDeps(pkg.Content) {
-				// No runtime dependencies: the tests must pass before npm install.
+			if !strings.Contains(string(pkg.Content), `"dependencies":`) && !strings.Contains(string(pkg.Content), `"devDependencies":`) {
+				// Nothing to install: the tests must pass before npm install.
 				npmTest(t, dir)
 			}
 			run(t, dir, 5*time.Minute, "npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
-			npmTest(t, dir)
+			report := npmTest(t, dir)
+			if opts.IaC == "cdk" {
+				// The project's own infrastructure tests ran, and passed.
+				for _, name := range []string{"the Function URL streams its response", "exactly these statements", "cdk-nag's AwsSolutions and Serverless packs find nothing unacknowledged"} {
+					if !regexp.MustCompile(`(?m)^ok \d+ - .*` + regexp.QuoteMeta(name)).MatchString(report) {
+						t.Errorf("npm test did not pass the stack test %q:\n%s", name, report)
+					}
+				}
+			}
 			if opts.Template == "echo" { // the others need S3 or a model; their own tests run it
 				runReadmeSnippet(t, dir, nil)
 			}
@@ -76,9 +90,9 @@ func pkgHasDeps(packageJSON []byte) bool {
 
 // checkBundledSDK checks that the synthesized function asset bundles the
 // pinned AWS SDK instead of importing the runtime's copy.
-func checkBundledSDK(t *testing.T, dir string) {
+func checkBundledSDK(t *testing.T, dir project) {
 	t.Helper()
-	bundles, _ := filepath.Glob(filepath.Join(dir, "cdk.out", "asset.*", "index.mjs"))
+	bundles, _ := filepath.Glob(filepath.Join(dir.path, "cdk.out", "asset.*", "index.mjs"))
 	if len(bundles) != 1 {
 		t.Fatalf("want one bundled index.mjs in cdk.out, found %v", bundles)
 	}
@@ -95,13 +109,15 @@ func checkBundledSDK(t *testing.T, dir string) {
 }
 
 // npmTest runs the project's tests with the TAP reporter (Node 23 and later
-// default to another one) and checks that some ran and none failed.
-func npmTest(t *testing.T, dir string) {
+// default to another one), checks that some ran and none failed, and
+// returns the report.
+func npmTest(t *testing.T, dir project) string {
 	t.Helper()
 	out := run(t, dir, 2*time.Minute, "npm", "test", "--", "--test-reporter=tap")
 	if !regexp.MustCompile(`(?m)^# fail 0$`).MatchString(out) || !regexp.MustCompile(`(?m)^# pass [1-9]`).MatchString(out) {
 		t.Fatalf("npm test did not report passing tests:\n%s", out)
 	}
+	return out
 }
 
 // checkLeastPrivilege checks that no IAM statement allows an action on "*",
@@ -194,9 +210,9 @@ func checkFunctionURL(t *testing.T, tmpl cfnTemplate, public bool) {
 	}
 }
 
-func readSynthesized(t *testing.T, dir string) cfnTemplate {
+func readSynthesized(t *testing.T, dir project) cfnTemplate {
 	t.Helper()
-	matches, _ := filepath.Glob(filepath.Join(dir, "cdk.out", "*.template.json"))
+	matches, _ := filepath.Glob(filepath.Join(dir.path, "cdk.out", "*.template.json"))
 	if len(matches) != 1 {
 		t.Fatalf("want one synthesized template in cdk.out, found %v", matches)
 	}
@@ -213,9 +229,9 @@ func readSynthesized(t *testing.T, dir string) cfnTemplate {
 
 // runReadmeSnippet runs the "try the sample event" command the generated
 // README shows, so the documentation cannot drift from the code.
-func runReadmeSnippet(t *testing.T, dir string, env []string) {
+func runReadmeSnippet(t *testing.T, dir project, env []string) {
 	t.Helper()
-	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	readme, err := os.ReadFile(filepath.Join(dir.path, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,19 +255,20 @@ func requireTools(t *testing.T, tools ...string) {
 	}
 }
 
-// run runs a command in dir and returns its combined output, failing the
-// test with that output if the command fails or outlives timeout.
-func run(t *testing.T, dir string, timeout time.Duration, name string, args ...string) string {
+// run runs a command in the project, with its Node.js first on PATH, and
+// returns its combined output, failing the test with that output if the
+// command fails or outlives timeout.
+func run(t *testing.T, dir project, timeout time.Duration, name string, args ...string) string {
 	t.Helper()
 	return runEnv(t, dir, timeout, nil, name, args...)
 }
 
 // runEnv is run with extra environment variables.
-func runEnv(t *testing.T, dir string, timeout time.Duration, env []string, name string, args ...string) string {
+func runEnv(t *testing.T, dir project, timeout time.Duration, env []string, name string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
+	cmd.Dir = dir.path
+	cmd.Env = append(dir.node.Env(os.Environ()),
 		"CDK_DISABLE_CLI_TELEMETRY=true", // no network beyond the npm registry here
 		"NO_COLOR=1",
 	)
@@ -276,8 +293,15 @@ func runEnv(t *testing.T, dir string, timeout time.Duration, env []string, name 
 	return out.String()
 }
 
+// project is a copy of a golden folder, and the Node.js release of its
+// Lambda runtime, which every command run in it gets first on PATH.
+type project struct {
+	path string
+	node testtools.Node
+}
+
 // copyTree copies a golden folder to a fresh temporary directory.
-func copyTree(t *testing.T, src string) string {
+func copyTree(t *testing.T, src string) project {
 	t.Helper()
 	dst := t.TempDir()
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
@@ -298,7 +322,15 @@ func copyTree(t *testing.T, src string) string {
 	if err != nil {
 		t.Fatalf("copy %s: %v (run go test ./golden -run TestGolden -update to create it)", src, err)
 	}
-	return dst
+	b, err := os.ReadFile(filepath.Join(dst, ".streamgen.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m generator.Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s/.streamgen.json: %v", src, err)
+	}
+	return project{path: dst, node: testtools.NodeFor(t, m.Answers.Runtime)}
 }
 
 func absPath(t *testing.T, p string) string {

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/streamgen/streamgen/internal/moto"
+	"github.com/streamgen/streamgen/internal/testtools"
 )
 
 // TestS3ProxyAgainstS3Server runs the generated s3-proxy handler, through the
@@ -36,8 +37,9 @@ func TestS3ProxyAgainstS3Server(t *testing.T) {
 	}
 	requireTools(t, "node", "npm", "python3")
 	dir := copyTree(t, "s3-proxy-sam")
+	testtools.Record(t, "s3-proxy-sam against moto on Node.js %s", dir.node.Version)
 	run(t, dir, 5*time.Minute, "npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
-	copyFile(t, "testdata/invoke-batch.mjs", filepath.Join(dir, "invoke-batch.mjs"))
+	copyFile(t, "testdata/invoke-batch.mjs", filepath.Join(dir.path, "invoke-batch.mjs"))
 
 	s3URL := moto.Start(t)
 	const bucket, prefix = "streamgen-test", "public/"
@@ -73,7 +75,7 @@ func TestS3ProxyAgainstS3Server(t *testing.T) {
 	run(t, dir, 2*time.Minute, "npx", "esbuild", "src/index.mjs", "--bundle", "--platform=node", "--format=esm",
 		"--target=node24", "--minify", "--outfile=dist/index.mjs",
 		"--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);")
-	if info, err := os.Stat(filepath.Join(dir, "dist/index.mjs")); err != nil {
+	if info, err := os.Stat(filepath.Join(dir.path, "dist/index.mjs")); err != nil {
 		t.Fatal(err)
 	} else {
 		t.Logf("bundle size: %d KiB", info.Size()/1024)
@@ -138,8 +140,11 @@ func TestS3ProxyAgainstS3Server(t *testing.T) {
 			switch {
 			case r.Rejected != "":
 				t.Errorf("cut mid-stream: invoke rejected (a hang or an unended stream): %s", r.Rejected)
-			case r.StatusCode != 200 || r.BodyLength >= len(big) || r.BodyLength < 1<<20 || r.Error == nil:
-				t.Errorf("cut mid-stream: status %d, %d of %d bytes, error %v; want 200, a cut body and an error", r.StatusCode, r.BodyLength, len(big), r.Error)
+			// Up to 1 MiB reaches the caller: what the SDK had read but not
+			// yet handed on when the socket closed is dropped with it (Node.js
+			// 24 drops more of it than 20 did).
+			case r.StatusCode != 200 || r.BodyLength >= len(big) || r.BodyLength == 0 || r.BodyLength > 1<<20 || r.Error == nil:
+				t.Errorf("cut mid-stream: status %d, %d of %d bytes, error %v; want 200, a body cut at 1 MiB or before, and an error", r.StatusCode, r.BodyLength, len(big), r.Error)
 			}
 		})
 	}
@@ -211,7 +216,7 @@ func getEvent(method, rawPath string, headers map[string]string) map[string]any 
 }
 
 // invokeBatch runs events through module in one node process.
-func invokeBatch(t *testing.T, dir, module string, env []string, cases []proxyCase) []batchResult {
+func invokeBatch(t *testing.T, dir project, module string, env []string, cases []proxyCase) []batchResult {
 	t.Helper()
 	var events []map[string]any
 	for _, c := range cases {
@@ -222,9 +227,9 @@ func invokeBatch(t *testing.T, dir, module string, env []string, cases []proxyCa
 	if err := os.WriteFile(f, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("node", "invoke-batch.mjs", module, f)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
+	cmd := exec.Command(dir.node.Bin, "invoke-batch.mjs", module, f)
+	cmd.Dir = dir.path
+	cmd.Env = append(dir.node.Env(os.Environ()), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	done := make(chan struct{})

@@ -154,7 +154,7 @@ func TestBadInput(t *testing.T) {
 		{"set prefix with wildcard", []string{"new", "demo", "--template", "s3-proxy", "--set", "prefix=a*/"}, "widen the IAM policy"},
 		{"set prefix without slash", []string{"new", "demo", "--template", "s3-proxy", "--set", "prefix=reports"}, `end in "/"`},
 		{"set prefix traversal", []string{"new", "demo", "--template", "s3-proxy", "--set", "prefix=a/../b/"}, `".." segment`},
-		{"set base URL with /v1", []string{"new", "demo", "--template", "llm-stream", "--set", "provider=openai", "--set", "baseUrl=https://api.example.com/v1"}, "appends /v1/chat/completions"},
+		{"set base URL with /chat/completions", []string{"new", "demo", "--template", "llm-stream", "--set", "provider=openai", "--set", "baseUrl=https://api.example.com/v1/chat/completions"}, "appends /chat/completions itself"},
 		{"set plain-http base URL", []string{"new", "demo", "--template", "llm-stream", "--set", "provider=openai", "--set", "baseUrl=http://api.example.com"}, "unencrypted"},
 		{"set wildcard CORS", []string{"new", "demo", "--template", "llm-stream", "--set", "corsOrigins=*"}, "wildcard"},
 		{"set openai key with bedrock", []string{"new", "demo", "--template", "llm-stream", "--set", "apiKeyParameter=/x/key"}, "applies only when provider=openai"},

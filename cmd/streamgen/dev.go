@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -150,6 +151,35 @@ func describe(w io.Writer, srv *devserver.Server, ff *functionFlags) {
 	fmt.Fprintf(w, "streamgen: running %s: handler %s in %s with %s (%s, %d MB, %d s timeout; settings from %s)\n",
 		p.Name, p.Handler, displayDir(p.TaskRoot), runner, runtime, p.Memory, p.Timeout, p.Source)
 	printNotes(w, p)
+	if ff.command == "" {
+		if note := nodeVersionNote(p.Runtime); note != "" {
+			fmt.Fprintf(w, "streamgen: note: %s\n", note)
+		}
+	}
+}
+
+// nodeVersionNote says when the node on PATH is not the Node.js major
+// version of the project's Lambda runtime, since behaviour differs between
+// versions (stream buffer sizes, module loading); "" when they match or
+// either is unknown.
+func nodeVersionNote(runtime string) string {
+	want, ok := strings.CutPrefix(strings.TrimSuffix(runtime, ".x"), "nodejs")
+	if !ok || want == "" {
+		return ""
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return "" // New reports a missing node
+	}
+	out, err := exec.Command(node, "--version").Output()
+	if err != nil {
+		return ""
+	}
+	version := strings.TrimSpace(string(out))
+	if major, _, _ := strings.Cut(strings.TrimPrefix(version, "v"), "."); major == want {
+		return ""
+	}
+	return fmt.Sprintf("the function runs on %s in Lambda, but the node on PATH is %s; install Node.js %s to run it here as Lambda does", runtime, version, want)
 }
 
 // printNotes writes what the project loader could not use.

@@ -328,3 +328,20 @@ func TestDevResponseLimitMustBePositive(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
+
+// dev says when the local node is not the runtime's Node.js major version.
+func TestNodeVersionNote(t *testing.T) {
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "node"), []byte("#!/bin/sh\necho v22.23.3\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	if note := nodeVersionNote("nodejs24.x"); !strings.Contains(note, "runs on nodejs24.x in Lambda, but the node on PATH is v22.23.3; install Node.js 24") {
+		t.Errorf("nodejs24.x on node 22: note %q", note)
+	}
+	for _, runtime := range []string{"nodejs22.x", "", "provided.al2023"} {
+		if note := nodeVersionNote(runtime); note != "" {
+			t.Errorf("runtime %q on node 22: note %q, want none", runtime, note)
+		}
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/streamgen/streamgen/internal/testtools"
 )
 
 // These tests drive the real binary in a real terminal: tmux runs
@@ -25,9 +27,7 @@ type tmuxSession struct {
 
 func startTmux(t *testing.T, env []string, command string) *tmuxSession {
 	t.Helper()
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Fatal("tmux is required for the terminal tests: apt-get install -y tmux (.ci/run installs it)")
-	}
+	testtools.Command(t, "tmux", "tmux") // installs it when missing
 	s := &tmuxSession{t: t, socket: fmt.Sprintf("streamgen-test-%d-%d", os.Getpid(), time.Now().UnixNano()), dir: t.TempDir()}
 	// A fixed-size pane with a plain, known terminal type. The command's
 	// exit code lands in a file, since the pane closes when it ends.

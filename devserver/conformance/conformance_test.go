@@ -5,8 +5,9 @@
 // TestStreamingConformance runs every scenario of one fixture handler
 // (testdata/fn/index.mjs) through three function processes behind
 // `streamgen dev`: streamgen's embedded Node.js runtime client, the real
-// aws-lambda-ric that AWS ships in its Node.js images (installed by .ci/run
-// into devserver/testdata/ric), and a Go function built with the official
+// aws-lambda-ric that AWS ships in its Node.js images (provisioned by
+// internal/testtools, built for and run on Node.js 24 as the nodejs24.x
+// runtime pairs them), and a Go function built with the official
 // aws-lambda-go library (devserver/internal/gofunction). It records status,
 // headers, body bytes, when each piece of the body arrived and whether the
 // body was cut, and requires the three to agree.
@@ -16,8 +17,8 @@
 // TestTemplatesThroughDev runs the generated projects (the golden folders)
 // under `streamgen dev` against local stand-ins for S3 and model APIs.
 //
-// The real runtime client is required, never skipped: .ci/run installs it
-// (see ricModules for the command). `go test -short` skips the slow parts:
+// The real runtime client is required, never skipped: internal/testtools
+// installs it on first use. `go test -short` skips the slow parts:
 // the 20 MiB body, the timeouts, the limits and the generated projects.
 package conformance
 
@@ -29,7 +30,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/streamgen/streamgen/internal/testtools"
 )
 
 // The Node.js fixture and the Go function write these; keep in step with
@@ -175,19 +176,17 @@ func scenarios() []scenario {
 }
 
 func TestStreamingConformance(t *testing.T) {
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatal("node is not on PATH: the fixture is a Node.js function")
-	}
 	_, gofunction := binaries(t)
-	fn := fixtureProject(t, ricModules(t))
+	fn, node := ricFixture(t)
+	testtools.Record(t, "embedded client and aws-lambda-ric %s on Node.js %s, aws-lambda-go function", ricVersion(t), node.Version)
 	common := []string{"--dir", fn, "--handler", "index.handler", "--timeout", fmt.Sprint(functionTimeout.Seconds()), "--no-watch"}
 	clients := []struct {
 		name string
 		dev  *devServer
 	}{
-		{"embedded", startDev(t, common...)},
-		{"ric", startDev(t, append(common, "--ric")...)},
-		{"go", startDev(t, append(common, "--cmd", gofunction)...)},
+		{"embedded", startDev(t, node, common...)},
+		{"ric", startDev(t, node, append(common, "--ric")...)},
+		{"go", startDev(t, node, append(common, "--cmd", gofunction)...)},
 	}
 
 	requests := 0
@@ -237,6 +236,29 @@ func TestStreamingConformance(t *testing.T) {
 // fixtureProject copies testdata/fn to a temporary project and, unless
 // ricModules is empty, links the installed aws-lambda-ric into its
 // node_modules, where `streamgen dev --ric` looks for it.
+// ricFixture returns the fixture project with the real aws-lambda-ric in
+// its node_modules, and the Node.js release that client is built for and
+// runs on (that of testtools.RICRuntime, as in AWS's images).
+func ricFixture(t *testing.T) (string, testtools.Node) {
+	t.Helper()
+	node := testtools.NodeFor(t, testtools.RICRuntime)
+	return fixtureProject(t, testtools.RIC(t)), node
+}
+
+// ricVersion is the version of aws-lambda-ric that testtools installed.
+func ricVersion(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testtools.RIC(t), "aws-lambda-ric", "package.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkg struct{ Version string }
+	if err := json.Unmarshal(b, &pkg); err != nil {
+		t.Fatal(err)
+	}
+	return pkg.Version
+}
+
 func fixtureProject(t *testing.T, ricModules string) string {
 	t.Helper()
 	dir := t.TempDir()

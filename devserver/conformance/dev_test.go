@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/streamgen/streamgen/internal/testtools"
 )
 
 // The binaries the tests drive, built once per `go test` run on first use.
@@ -61,20 +63,6 @@ func binaries(t *testing.T) (streamgen, gofunction string) {
 	return filepath.Join(binDir, "streamgen"), filepath.Join(binDir, "gofunction")
 }
 
-// ricModules is where .ci/run installs the real runtime interface client.
-func ricModules(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs("../testdata/ric/node_modules")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "aws-lambda-ric", "index.mjs")); err != nil {
-		t.Fatalf("aws-lambda-ric is not installed in %s. These tests compare the embedded runtime client with the real one; install it with:\n"+
-			"  apt-get install -y cmake autoconf automake libtool && (cd devserver/testdata/ric && npm ci)", dir)
-	}
-	return dir
-}
-
 // devServer is one running `streamgen dev`.
 type devServer struct {
 	URL    string
@@ -87,14 +75,15 @@ type devServer struct {
 
 var readyLine = regexp.MustCompile(`^Function URL: (http://127\.0\.0\.1:[0-9]+/)$`)
 
-// startDev runs `streamgen dev ARGS... --port 0` and waits for its
-// "Function URL:" line. At the end of the test it sends SIGINT and checks
+// startDev runs `streamgen dev ARGS... --port 0`, with node first on
+// PATH, and waits for its "Function URL:" line. At the end of the test it sends SIGINT and checks
 // the contract: dev exits 0 and leaves no function process behind.
-func startDev(t *testing.T, args ...string) *devServer {
+func startDev(t *testing.T, node testtools.Node, args ...string) *devServer {
 	t.Helper()
 	streamgen, _ := binaries(t)
 	d := &devServer{exited: make(chan struct{})}
 	d.cmd = exec.Command(streamgen, append([]string{"dev", "--port", "0"}, args...)...)
+	d.cmd.Env = node.Env(os.Environ())
 	d.cmd.Stderr = &lockedWriter{mu: &d.mu, w: &d.stderr}
 	stdout, err := d.cmd.StdoutPipe()
 	if err != nil {

@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/streamgen/streamgen/internal/testtools"
 )
 
 // TestInvoke runs `streamgen invoke` on the fixture with the embedded and
@@ -17,7 +20,7 @@ import (
 // exit status says whether the response was complete.
 func TestInvoke(t *testing.T) {
 	streamgen, _ := binaries(t)
-	fn := fixtureProject(t, ricModules(t))
+	fn, node := ricFixture(t)
 	for _, client := range []struct {
 		name string
 		args []string
@@ -25,7 +28,7 @@ func TestInvoke(t *testing.T) {
 		t.Run(client.name, func(t *testing.T) {
 			invoke := func(args ...string) (*result, int, string) {
 				t.Helper()
-				return runInvoke(t, streamgen, append(append([]string{"--dir", fn, "--handler", "index.handler", "--timeout", "2"}, client.args...), args...)...)
+				return runInvoke(t, streamgen, node, append(append([]string{"--dir", fn, "--handler", "index.handler", "--timeout", "2"}, client.args...), args...)...)
 			}
 
 			r, code, stderr := invoke("--path", "/timed")
@@ -63,9 +66,10 @@ func TestInvoke(t *testing.T) {
 
 // runInvoke runs `streamgen invoke ARGS...`, timing each piece of stdout
 // as it arrives, and returns it with the exit code and stderr.
-func runInvoke(t *testing.T, streamgen string, args ...string) (*result, int, string) {
+func runInvoke(t *testing.T, streamgen string, node testtools.Node, args ...string) (*result, int, string) {
 	t.Helper()
 	cmd := exec.Command(streamgen, append([]string{"invoke"}, args...)...)
+	cmd.Env = node.Env(os.Environ())
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()

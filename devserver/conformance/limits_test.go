@@ -13,21 +13,21 @@ func TestLimits(t *testing.T) {
 	if testing.Short() {
 		t.Skip("streams 200 MB and a throttled 20 MiB; skipped with -short")
 	}
-	fn := fixtureProject(t, ricModules(t))
+	fn, node := ricFixture(t)
 
 	for _, client := range []struct {
 		name string
 		args []string
 	}{{"embedded", nil}, {"ric", []string{"--ric"}}} {
 		t.Run("200 MB response cap/"+client.name, func(t *testing.T) {
-			dev := startDev(t, append([]string{"--dir", fn, "--handler", "index.handler", "--timeout", "60", "--no-watch"}, client.args...)...)
+			dev := startDev(t, node, append([]string{"--dir", fn, "--handler", "index.handler", "--timeout", "60", "--no-watch"}, client.args...)...)
 			checkCap(t, dev)
 		})
 	}
 
 	// The throttle lives in the front end: the embedded client will do.
 	t.Run("--throttle", func(t *testing.T) {
-		dev := startDev(t, "--dir", fn, "--handler", "index.handler", "--timeout", "60", "--no-watch", "--throttle")
+		dev := startDev(t, node, "--dir", fn, "--handler", "index.handler", "--timeout", "60", "--no-watch", "--throttle")
 		r := call(t, "GET", dev.URL+"large", nil, nil)
 		if r.Status != 200 || len(r.Body) != largeSize || r.Cut() {
 			t.Fatalf("20 MiB throttled: %s", r.describe())

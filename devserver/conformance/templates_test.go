@@ -23,6 +23,7 @@ import (
 
 	"github.com/streamgen/streamgen/internal/llmfake"
 	"github.com/streamgen/streamgen/internal/moto"
+	"github.com/streamgen/streamgen/internal/testtools"
 )
 
 // TestTemplatesThroughDev runs generated projects (copies of the golden
@@ -36,7 +37,7 @@ func TestTemplatesThroughDev(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs npm install, moto and generated projects; skipped with -short")
 	}
-	for _, tool := range []string{"node", "npm", "python3"} {
+	for _, tool := range []string{"npm", "python3"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is not on PATH; these tests run generated projects with the real tools (see .ci/run)", tool)
 		}
@@ -48,8 +49,8 @@ func TestTemplatesThroughDev(t *testing.T) {
 }
 
 func testEchoTemplate(t *testing.T) {
-	dir := copyGolden(t, "echo-sam") // no dependencies: no npm install
-	dev := startDev(t, "--dir", dir, "--no-watch")
+	dir, node := copyGolden(t, "echo-sam") // no dependencies: no npm install
+	dev := startDev(t, node, "--dir", dir, "--no-watch")
 	header := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer secret"}, "Cookie": {"theme=dark"}}
 	r := call(t, "POST", dev.URL+"echo?lang=en", []byte(`{"message":"hello"}`), header)
 	logArrivals(t, "echo", r)
@@ -85,8 +86,8 @@ const pieceSize = 32 << 10
 
 func testS3ProxyTemplate(t *testing.T) {
 	t.Parallel()
-	dir := copyGolden(t, "s3-proxy-sam")
-	npmInstall(t, dir)
+	dir, node := copyGolden(t, "s3-proxy-sam")
+	npmInstall(t, dir, node)
 
 	motoURL := moto.Start(t)
 	const bucket = "dev-test"
@@ -106,7 +107,7 @@ func testS3ProxyTemplate(t *testing.T) {
 	// paced/ in 32 KiB pieces 100 ms apart, like a slow S3 connection.
 	const gap = 100 * time.Millisecond
 	s3URL := pacingProxy(t, motoURL, "/paced/", gap)
-	dev := startDev(t, "--dir", dir, "--no-watch", "--timeout", "30",
+	dev := startDev(t, node, "--dir", dir, "--no-watch", "--timeout", "30",
 		"--env", "AWS_ENDPOINT_URL_S3="+s3URL, "--env", "AWS_REGION=us-east-1",
 		"--env", "AWS_ACCESS_KEY_ID=test", "--env", "AWS_SECRET_ACCESS_KEY=test",
 		"--env", "BUCKET="+bucket, "--env", "PREFIX=public/")
@@ -151,8 +152,8 @@ func testS3ProxyTemplate(t *testing.T) {
 
 func testLLMStreamTemplate(t *testing.T) {
 	t.Parallel()
-	dir := copyGolden(t, "llm-stream-sam") // Amazon Bedrock
-	npmInstall(t, dir)
+	dir, node := copyGolden(t, "llm-stream-sam") // Amazon Bedrock
+	npmInstall(t, dir, node)
 	fake, err := llmfake.Start(llmfake.Bedrock)
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +162,7 @@ func testLLMStreamTemplate(t *testing.T) {
 
 	// The model id picks the fake's scenario, so one dev per scenario.
 	dev := func(scenario string) *devServer {
-		return startDev(t, "--dir", dir, "--no-watch", "--timeout", "30",
+		return startDev(t, node, "--dir", dir, "--no-watch", "--timeout", "30",
 			"--env", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME="+fake.URL, "--env", "MODEL_ID=fake."+scenario+"-v1:0",
 			"--env", "AWS_REGION=us-east-1", "--env", "AWS_ACCESS_KEY_ID=test", "--env", "AWS_SECRET_ACCESS_KEY=test")
 	}
@@ -280,8 +281,9 @@ func logArrivals(t *testing.T, what string, r *result) {
 }
 
 // copyGolden copies a golden folder, a complete generated project, to a
-// temporary directory.
-func copyGolden(t *testing.T, name string) string {
+// temporary directory, and returns it with the Node.js release of the
+// project's runtime, which the test runs it on.
+func copyGolden(t *testing.T, name string) (string, testtools.Node) {
 	t.Helper()
 	src := filepath.Join("..", "..", "golden", name)
 	dst := t.TempDir()
@@ -305,13 +307,24 @@ func copyGolden(t *testing.T, name string) string {
 	if err != nil {
 		t.Fatalf("copy %s: %v", src, err)
 	}
-	return dst
+	b, err := os.ReadFile(filepath.Join(dst, ".streamgen.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct{ Answers struct{ Runtime string } }
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s/.streamgen.json: %v", name, err)
+	}
+	node := testtools.NodeFor(t, m.Answers.Runtime)
+	testtools.Record(t, "golden/%s (%s) under streamgen dev on Node.js %s", name, m.Answers.Runtime, node.Version)
+	return dst, node
 }
 
-func npmInstall(t *testing.T, dir string) {
+func npmInstall(t *testing.T, dir string, node testtools.Node) {
 	t.Helper()
 	cmd := exec.Command("npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
 	cmd.Dir = dir
+	cmd.Env = node.Env(os.Environ())
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("npm install in %s: %v\n%s", dir, err, out)
 	}

@@ -7,33 +7,20 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/streamgen/streamgen/generator"
+	"github.com/streamgen/streamgen/internal/testtools"
 )
 
-// requireNode fails the test when Node.js 20 or later is missing: the
-// runtime client cannot be tested without it, and a skip would hide that.
+// requireNode returns the Node.js release of the default Lambda runtime,
+// which testtools installs on first use: the client is tested where
+// Lambda would run it.
 func requireNode(t *testing.T) string {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node not found on PATH: install Node.js 20 or later (https://nodejs.org, or e.g. `apt-get install nodejs`) to test the embedded runtime client")
-	}
-	out, err := exec.Command(node, "--version").Output()
-	if err != nil {
-		t.Fatalf("node --version: %v", err)
-	}
-	m := regexp.MustCompile(`^v(\d+)\.`).FindSubmatch(out)
-	if m == nil {
-		t.Fatalf("node --version printed %q", out)
-	}
-	if major, _ := strconv.Atoi(string(m[1])); major < 20 {
-		t.Fatalf("node %s is too old: install Node.js 20 or later", bytes.TrimSpace(out))
-	}
-	return node
+	return testtools.NodeFor(t, generator.DefaultRuntime).Bin
 }
 
 // syncBuffer collects a process's output while it runs.

@@ -1,7 +1,7 @@
 // Package llmfake serves local stand-ins for model APIs that speak the real
 // wire protocols: Amazon Bedrock's ConverseStream (the AWS event-stream
 // binary encoding, over HTTP/1.1 or cleartext HTTP/2) and an OpenAI-compatible
-// /v1/chat/completions streaming Server-Sent Events. The golden tests and the
+// chat/completions streaming Server-Sent Events. The golden tests and the
 // llm-stream benchmark drive generated handlers against them. A scenario,
 // chosen by the model id in the request, sets the tokens, their pace and an
 // optional failure.
@@ -195,10 +195,12 @@ func Bedrock(f *Upstream) http.Handler {
 	})
 }
 
-// OpenAI answers POST /v1/chat/completions with stream: true as
+// OpenAI answers POST BASE/chat/completions with stream: true as
 // Server-Sent Events, deliberately split at awkward places (inside a field,
 // between CR and LF), with comments and CRLF line ends, then "data: [DONE]".
-func OpenAI(apiKey string) func(f *Upstream) http.Handler {
+// base is the path of the API's base URL: "/v1" as OpenAI's own, or another
+// such as Gemini's "/v1beta/openai".
+func OpenAI(apiKey, base string) func(f *Upstream) http.Handler {
 	return func(f *Upstream) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(r.Body)
@@ -214,7 +216,7 @@ func OpenAI(apiKey string) func(f *Upstream) http.Handler {
 			}
 			json.Unmarshal(body, &req)
 			sc, ok := ScenarioFor(req.Model)
-			if r.URL.Path != "/v1/chat/completions" || !ok || !req.Stream {
+			if r.URL.Path != base+"/chat/completions" || !ok || !req.Stream {
 				w.WriteHeader(http.StatusBadRequest)
 				fmt.Fprintf(w, `{"error":{"message":"unexpected request to %s for model %q"}}`, r.URL.Path, req.Model)
 				return

@@ -3,8 +3,10 @@
 // Server-Sent Events and read with the parser in sse.mjs.
 //
 // Configuration from the environment, which the SAM template or CDK stack sets:
-//   BASE_URL           the API's base, such as https://api.openai.com;
-//                      /v1/chat/completions is appended (required)
+//   BASE_URL           the API's base URL as OpenAI's SDKs take it
+//                      (OPENAI_BASE_URL), such as https://api.openai.com/v1
+//                      or https://generativelanguage.googleapis.com/v1beta/openai;
+//                      /chat/completions is appended (required)
 //   MODEL_ID           the model name, such as gpt-4o-mini (required)
 //   API_KEY_PARAMETER  the SSM SecureString parameter that holds the API key,
 //                      read once at init (required)
@@ -63,7 +65,7 @@ export async function startProvider({ baseUrl, model, apiKeyParameter }) {
  * holds the API key.
  */
 export function createProvider({ baseUrl, model, apiKey, fetch: fetchImpl = globalThis.fetch }) {
-  const url = `${baseUrl.replace(/\/+$/, '')}/v1/chat/completions`;
+  const url = `${baseUrl.replace(/\/+$/, '')}/chat/completions`;
   return {
     name: 'openai',
     model,
@@ -140,7 +142,7 @@ export function createProvider({ baseUrl, model, apiKey, fetch: fetchImpl = glob
 
 // { baseUrl } for a BASE_URL value, or { problem }.
 function parseBaseUrl(raw) {
-  if (raw === '') return { problem: 'BASE_URL is not set (such as https://api.openai.com)' };
+  if (raw === '') return { problem: 'BASE_URL is not set (such as https://api.openai.com/v1)' };
   let url;
   try {
     url = new URL(raw);
@@ -154,9 +156,10 @@ function parseBaseUrl(raw) {
   }
   if (url.username || url.password) return { problem: 'BASE_URL must not hold credentials' };
   if (url.search || url.hash) return { problem: `BASE_URL ${JSON.stringify(raw)} must not have a query or fragment` };
+  // A trailing slash is fine: the path is joined without doubling it.
   const path = url.pathname.replace(/\/+$/, '');
-  if (/\/v1$/.test(path)) {
-    return { problem: `BASE_URL ${JSON.stringify(raw)} must not end in /v1: /v1/chat/completions is appended to it` };
+  if (/\/chat\/completions$/.test(path)) {
+    return { problem: `BASE_URL ${JSON.stringify(raw)} must be the API's base, without /chat/completions: that is appended to it` };
   }
   return { baseUrl: url.origin + path };
 }

@@ -9,7 +9,7 @@ import { createProvider, readProviderConfig } from '../src/provider.mjs';
 import { invoke } from '../src/streamify.mjs';
 
 const API_KEY = 'sk-test-0123456789abcdef';
-const BASE_URL = 'https://api.example.com';
+const BASE_URL = 'https://api.example.com/v1';
 const REQUEST = { messages: [{ role: 'user', content: 'Hi' }], maxTokens: 100 };
 
 // One streamed chunk of a chat completion, as OpenAI sends it.
@@ -74,12 +74,14 @@ async function collect(iterable) {
 
 // --- configuration -------------------------------------------------------------------
 
-const ENV = { MODEL_ID: 'gpt-4o-mini', BASE_URL: 'https://api.openai.com', API_KEY_PARAMETER: '/my-app/openai-api-key' };
+const ENV = { MODEL_ID: 'gpt-4o-mini', BASE_URL: 'https://api.openai.com/v1', API_KEY_PARAMETER: '/my-app/openai-api-key' };
 
 test('reads MODEL_ID, BASE_URL and API_KEY_PARAMETER', () => {
-  assert.deepEqual(readProviderConfig(ENV), { model: 'gpt-4o-mini', baseUrl: 'https://api.openai.com', apiKeyParameter: '/my-app/openai-api-key' });
+  assert.deepEqual(readProviderConfig(ENV), { model: 'gpt-4o-mini', baseUrl: 'https://api.openai.com/v1', apiKeyParameter: '/my-app/openai-api-key' });
   for (const [base, expected] of [
-    ['https://api.openai.com/', 'https://api.openai.com'],
+    ['https://api.openai.com/v1/', 'https://api.openai.com/v1'],
+    ['https://generativelanguage.googleapis.com/v1beta/openai/', 'https://generativelanguage.googleapis.com/v1beta/openai'],
+    ['https://api.openai.com', 'https://api.openai.com'],
     ['https://gateway.example.com/openai/', 'https://gateway.example.com/openai'],
     ['http://127.0.0.1:8080', 'http://127.0.0.1:8080'],
     ['http://localhost:11434', 'http://localhost:11434'],
@@ -95,7 +97,7 @@ test('reads MODEL_ID, BASE_URL and API_KEY_PARAMETER', () => {
 
 test('names every problem with the configuration', () => {
   assert.throws(() => readProviderConfig({}), {
-    message: 'MODEL_ID is not set; BASE_URL is not set (such as https://api.openai.com); ' +
+    message: 'MODEL_ID is not set; BASE_URL is not set (such as https://api.openai.com/v1); ' +
       'API_KEY_PARAMETER is not set (the name of the SSM SecureString parameter holding the API key)',
   });
   for (const [env, message] of [
@@ -105,8 +107,8 @@ test('names every problem with the configuration', () => {
     [{ BASE_URL: 'ftp://127.0.0.1' }, /must start with https:\/\//],
     [{ BASE_URL: 'https://user:pw@api.example.com' }, 'BASE_URL must not hold credentials'],
     [{ BASE_URL: 'https://api.example.com/?key=1' }, /must not have a query or fragment/],
-    [{ BASE_URL: 'https://api.openai.com/v1' }, /must not end in \/v1: \/v1\/chat\/completions is appended/],
-    [{ BASE_URL: 'https://api.openai.com/v1/' }, /must not end in \/v1/],
+    [{ BASE_URL: 'https://api.openai.com/v1/chat/completions' }, /without \/chat\/completions: that is appended to it/],
+    [{ BASE_URL: 'https://api.openai.com/v1/chat/completions/' }, /without \/chat\/completions/],
     [{ API_KEY_PARAMETER: 'my-app/key' }, 'API_KEY_PARAMETER "my-app/key" is not an SSM parameter name or ARN'],
     [{ API_KEY_PARAMETER: '/my app/key' }, /is not an SSM parameter name or ARN/],
     [{ API_KEY_PARAMETER: 'sk-live-thisisakeynotaname!' }, /is not an SSM parameter name or ARN/],
@@ -151,8 +153,8 @@ test('posts a streaming chat completion request with the key, token cap and temp
 
 test('leaves out the system message and temperature when not given; keeps a base path', async () => {
   const fetch = fakeFetch();
-  await collect(provider(fetch, { baseUrl: 'https://gw.example.com/openai/' }).stream(REQUEST));
-  assert.equal(fetch.calls[0].url, 'https://gw.example.com/openai/v1/chat/completions');
+  await collect(provider(fetch, { baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai/' }).stream(REQUEST));
+  assert.equal(fetch.calls[0].url, 'https://generativelanguage.googleapis.com/v1beta/openai/chat/completions');
   assert.deepEqual(fetch.calls[0].body, {
     model: 'gpt-test', messages: [{ role: 'user', content: 'Hi' }], stream: true, stream_options: { include_usage: true }, max_tokens: 100,
   });

@@ -1,0 +1,129 @@
+// Infrastructure tests: the CloudFormation template lib/stack.ts synthesizes
+// is what this project promises (a streaming Function URL, its auth, log
+// retention, the function's exact IAM grants), and cdk-nag's AwsSolutions
+// and Serverless rule packs find nothing that lib/stack.ts does not
+// acknowledge with a reason. `npm test` runs them with the handler's tests.
+
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { test } from "node:test";
+import * as cdk from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks, ServerlessChecks } from "cdk-nag";
+import { register } from "tsx/esm/api";
+
+// lib/stack.ts is TypeScript: tsx (which runs the CDK app too) loads it.
+register();
+const { S3ProxyCdkStack } = await import("../lib/stack.ts");
+
+// The app gets the feature flags of cdk.json, as under `cdk synth`.
+// Bundling is skipped, as these tests read the template, not the code; path
+// metadata names each resource by its construct.
+const { context } = JSON.parse(await readFile(new URL("../cdk.json", import.meta.url), "utf8"));
+const app = new cdk.App({
+  context: { ...context, "aws:cdk:bundling-stacks": [], "aws:cdk:enable-path-metadata": true },
+});
+const stack = new S3ProxyCdkStack(app, "Test");
+const template = Template.fromStack(stack);
+const resources = template.toJSON().Resources;
+
+test("the Function URL streams its response, with AWS_IAM auth", () => {
+  template.resourceCountIs("AWS::Lambda::Url", 1);
+  template.hasResourceProperties("AWS::Lambda::Url", {
+    InvokeMode: "RESPONSE_STREAM",
+    AuthType: "AWS_IAM",
+  });
+});
+
+test("nobody is granted the function without signing", () => {
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type === "AWS::Lambda::Permission") {
+      assert.notEqual(r.Properties?.Principal, "*", `${id} grants everyone`);
+    }
+  }
+  template.hasResourceProperties("AWS::Lambda::Function", {
+    ReservedConcurrentExecutions: Match.absent(),
+  });
+});
+
+test("the function has its memory, timeout and runtime", () => {
+  template.hasResourceProperties("AWS::Lambda::Function", {
+    Runtime: "nodejs24.x",
+    Architectures: ["arm64"],
+    MemorySize: 512,
+    Timeout: 180,
+  });
+});
+
+test("logs are kept for 30 days", () => {
+  const groups = Object.values(resources).filter((r) => r.Type === "AWS::Logs::LogGroup");
+  assert.ok(groups.length > 0, "the stack has no log group");
+  for (const group of groups) assert.equal(group.Properties?.RetentionInDays, 30);
+});
+
+test("the function's role is granted exactly these statements, none on '*'", () => {
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type === "AWS::IAM::Role") {
+      assert.equal(r.Properties?.ManagedPolicyArns, undefined, `${id} has managed policies`);
+    }
+  }
+  const statements = Object.values(resources)
+    .filter((r) => r.Type === "AWS::IAM::Policy")
+    .flatMap((r) => r.Properties?.PolicyDocument.Statement)
+    .map((s) => ({
+      ...s,
+      Action: [s.Action].flat(),
+      Resource: [s.Resource].flat().map(show),
+    }));
+  for (const s of statements.filter((s) => s.Effect === "Allow")) {
+    assert.ok(!s.Action.some((a) => a === "*" || a.endsWith(":*")), `Allow on every action: ${s.Action}`);
+    assert.ok(!s.Resource.includes("*"), `Allow ${s.Action} on every resource`);
+  }
+  assert.deepEqual(statements, [
+    {
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: ["${Logs.Arn}"],
+    },
+    {
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: ["arn:${AWS::Partition}:s3:::example-assets/public/*"],
+    },
+    {
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: ["arn:${AWS::Partition}:s3:::example-assets"],
+      Condition: { StringLike: { "s3:prefix": "public/*" } },
+    },
+  ]);
+});
+
+test("cdk-nag's AwsSolutions and Serverless packs find nothing unacknowledged", () => {
+  const findings = [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
+    pack.validateScope(app).violations.map((v) => {
+      const where = v.violatingResources.map((r) => r.constructPath).join(", ");
+      return `${v.ruleName} (${v.severity}) at ${where}: ${v.description}`;
+    }),
+  );
+  assert.deepEqual(findings, []);
+});
+
+// show writes a CloudFormation value as an Fn::Sub string, naming each
+// resource of this stack by its construct path instead of its hashed
+// logical id: {"Fn::GetAtt": ["Logs6819BB44", "Arn"]} is "${Logs.Arn}".
+function show(value) {
+  if (typeof value === "string") return value;
+  const v = value;
+  if (v.Ref !== undefined) return "${" + construct(v.Ref) + "}";
+  if (v["Fn::GetAtt"] !== undefined) return "${" + construct(v["Fn::GetAtt"][0]) + "." + v["Fn::GetAtt"][1] + "}";
+  if (v["Fn::Join"] !== undefined) return v["Fn::Join"][1].map(show).join(v["Fn::Join"][0]);
+  if (v["Fn::Sub"] !== undefined && typeof v["Fn::Sub"] === "string") return v["Fn::Sub"];
+  return JSON.stringify(value);
+}
+
+function construct(logicalId) {
+  const path = resources[logicalId]?.Metadata?.["aws:cdk:path"];
+  if (typeof path !== "string") return logicalId; // a pseudo parameter such as AWS::Partition
+  return path.replace(/^Test\//, "").replace(/\/Resource$/, "");
+}

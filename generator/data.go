@@ -1,7 +1,7 @@
 package generator
 
 import (
-	"cmp"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -12,12 +12,14 @@ const (
 	// reservedConcurrencyPublic caps what a public (auth none) URL can cost:
 	// at most this many invocations run at once.
 	reservedConcurrencyPublic = 10
-	// logRetentionDays keeps function logs for a month instead of forever.
-	logRetentionDays = 30
+	// defaultLogRetentionDays keeps function logs for a month instead of
+	// forever, unless house policy says otherwise.
+	defaultLogRetentionDays = 30
 )
 
 // Data is what templates see. Every field is derived from validated
-// [Options]; string fields still go through an encoder in the templates.
+// [Options] and the template's manifest; string fields still go through an
+// encoder in the templates, and a [Value] through sam or cdk.
 type Data struct {
 	Name        string // npm package name and folder name
 	StackName   string // CloudFormation stack name
@@ -36,43 +38,132 @@ type Data struct {
 	AuthNone    bool
 
 	ReservedConcurrency int    // applied when AuthNone
-	LogRetentionDays    int    // CloudWatch Logs retention
+	LogRetentionDays    int    // CloudWatch Logs retention, from house policy or 30
 	CDKLogRetention     string // the aws-cdk-lib RetentionDays member for LogRetentionDays
 
 	Version string // streamgen version
 
 	// Set holds the --set parameters as given, for .streamgen.json.
 	Set map[string]string
-	// Params holds every template parameter's value, defaults included.
-	// Custom templates read their parameters here, through an encoder:
+	// Params holds every template parameter's value, defaults included:
 	// {{yaml (index .Params "greeting")}}.
 	Params map[string]string
+	// Values holds the values the manifest derives (values:), each as
+	// text: references to resources written ${Res.Attr}.
+	Values map[string]string
 
 	Dependencies    []NPMPackage // the handler's runtime dependencies
 	DevDependencies []NPMPackage // build, test and IaC tooling
 	// Bundle says the handler is bundled with esbuild for deployment.
 	Bundle bool
 
-	// Variant is the value of the template's VariantParam ("bedrock"), or
-	// "" for templates without variants.
+	// Variant is the value of the template's variants parameter
+	// ("openai"), or "" for templates without variants.
 	Variant string
 
-	// llm-stream parameters.
-	Provider        string   // bedrock or openai
-	ModelID         string   // the model (or inference profile) id
-	BaseURL         string   // openai: the API's base URL
-	APIKeyParameter string   // openai: SSM SecureString parameter name
-	CORSOrigins     []string // origins CORS allows; none when empty
+	// What the manifest declares, for the parameters given: only what
+	// applies (its when: holds).
+	Environment []EnvVar
+	Policies    []IAMPolicy
+	Resources   []Resource
+	Outputs     []Output
+	// CORS is the Function URL's CORS configuration, nil for none.
+	CORS *CORS
+	// CDKImports are the modules the CDK fragment's resources need.
+	CDKImports []CDKImport
 
-	// builtin names the built-in template the project comes from, or is
-	// empty for a custom template (even one that replaces a built-in name),
-	// so the template-specific parts of shared files apply only to ours.
-	builtin string
+	// House is the organisation's policy the project follows.
+	House House
+}
 
-	// s3-proxy parameters.
-	Bucket       string // the bucket to serve; empty when the stack creates one
-	CreateBucket bool   // the stack creates a private, encrypted bucket
-	Prefix       string // the key prefix served, "" for the whole bucket
+// EnvVar is one environment variable of the function.
+type EnvVar struct {
+	Name    string
+	Comment string // what it is for; may have several lines
+	Value   Value
+}
+
+// IAMPolicy is one inline policy of the function's role.
+type IAMPolicy struct {
+	Name       string // the SAM PolicyName
+	Comment    string
+	Statements []Statement
+}
+
+// Statement is one Allow statement.
+type Statement struct {
+	Comment   string
+	Actions   []string
+	Resources []Value
+	// Condition holds the statement's condition, operator by operator.
+	Condition []ConditionOperator
+	// WildcardReason says what the wildcards in Resources stand for.
+	WildcardReason string
+}
+
+// ConditionOperator is one operator of an IAM condition, such as
+// StringLike, with its keys in order.
+type ConditionOperator struct {
+	Operator string
+	Keys     []ConditionKey
+}
+
+// ConditionKey is one key of a condition operator, e.g. s3:prefix.
+type ConditionKey struct {
+	Key   string
+	Value Value
+}
+
+// WildcardResources are the statement's resources that contain a
+// wildcard, which cdk-nag's AwsSolutions-IAM5 asks a reason for.
+func (s Statement) WildcardResources() []Value {
+	var out []Value
+	for _, r := range s.Resources {
+		if r.wildcard {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Resource is a resource the template's fragments create.
+type Resource struct {
+	Name  string // CloudFormation logical id in SAM
+	Type  string // e.g. AWS::S3::Bucket
+	CDK   string // the TypeScript variable of its construct; "" when the CDK fragment makes it implicitly
+	CDKID string // the construct's id in CDK
+}
+
+// ResourceServices are the AWS services of the resources the template
+// creates, e.g. "S3", for the permissions a deploy role needs.
+func (d Data) ResourceServices() []string {
+	var out []string
+	for _, r := range d.Resources {
+		parts := strings.Split(r.Type, "::")
+		if len(parts) == 3 && !slices.Contains(out, parts[1]) {
+			out = append(out, parts[1])
+		}
+	}
+	return out
+}
+
+// Output is one stack output.
+type Output struct {
+	Name        string
+	Description string
+	Value       Value
+}
+
+// CORS is what browsers may do across origins.
+type CORS struct {
+	Origins []string
+	Methods []string
+	Headers []string
+}
+
+// CDKImport is one `import * as Alias from "Module"` of the CDK stack.
+type CDKImport struct {
+	Alias, Module string
 }
 
 // NPMPackage is one pinned npm dependency.
@@ -82,7 +173,8 @@ type NPMPackage struct {
 }
 
 // cdkDevDependencies are what a CDK app needs, pinned to versions whose
-// `cdk synth --strict` and `tsc` are checked by the golden tests.
+// `cdk synth --strict`, `tsc` and stack tests are checked by the golden
+// tests.
 var cdkDevDependencies = map[string]string{
 	"@types/node": "24.19.2",
 	"aws-cdk":     "2.1148.1",
@@ -118,27 +210,6 @@ func (d Data) NodeVersion() string {
 // ESBuildTarget is the esbuild target matching the Lambda runtime.
 func (d Data) ESBuildTarget() string { return "node" + d.NodeVersion() }
 
-// s3BucketRef is the bucket as a CloudFormation Fn::Sub fragment: a
-// reference to the created bucket, or the validated name (which cannot
-// contain "${").
-func (d Data) s3BucketRef() string {
-	if d.CreateBucket {
-		return "${ProxyBucket}"
-	}
-	return d.Bucket
-}
-
-// S3BucketARN is the bucket's ARN as an Fn::Sub string.
-func (d Data) S3BucketARN() string {
-	return "arn:${AWS::Partition}:s3:::" + d.s3BucketRef()
-}
-
-// S3ObjectsARN is the ARN of the objects under the served prefix, as an
-// Fn::Sub string.
-func (d Data) S3ObjectsARN() string {
-	return d.S3BucketARN() + "/" + d.Prefix + "*"
-}
-
 // RegenerateArgs is the streamgen command line that renders this project
 // again, in place, from the answers recorded in .streamgen.json;
 // templates shell-quote each word.
@@ -146,57 +217,16 @@ func (d Data) RegenerateArgs() []string {
 	return []string{"streamgen", "new", "--values", ManifestPath, "--dir", ".", "--force"}
 }
 
-// S3PrefixPattern matches every key under the served prefix, for IAM
-// conditions.
-func (d Data) S3PrefixPattern() string { return d.Prefix + "*" }
-
-// S3KeyPattern shows how a request path maps to an object, for the README.
-func (d Data) S3KeyPattern() string { return "s3://BUCKET/" + d.Prefix + "KEY" }
-
-// SampleObjectKey is the S3 key the sample event asks for.
-func (d Data) SampleObjectKey() string { return d.Prefix + "reports/2024/summary.pdf" }
-
-// IsLLM reports whether the project is the llm-stream template.
-func (d Data) IsLLM() bool { return d.builtin == "llm-stream" }
-
-// IsBedrock reports whether an llm-stream project calls Amazon Bedrock.
-func (d Data) IsBedrock() bool { return d.IsLLM() && d.Provider == "bedrock" }
-
-// IsOpenAI reports whether an llm-stream project calls an OpenAI-compatible API.
-func (d Data) IsOpenAI() bool { return d.IsLLM() && d.Provider == "openai" }
-
-// BedrockModelARNs are the resources bedrock:InvokeModelWithResponseStream
-// is allowed on, as Fn::Sub strings: the foundation model in the stack's
-// region or, for a cross-region inference profile ("us.model"), the profile
-// and the model in the regions the profile routes to.
-func (d Data) BedrockModelARNs() []string {
-	if p := inferenceProfilePrefix(d.ModelID); p != "" {
-		return []string{
-			"arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:inference-profile/" + d.ModelID,
-			"arn:${AWS::Partition}:bedrock:*::foundation-model/" + strings.TrimPrefix(d.ModelID, p),
-		}
-	}
-	return []string{"arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/" + d.ModelID}
+// HasResource reports whether the project creates the resource name.
+func (d Data) HasResource(name string) bool {
+	return slices.ContainsFunc(d.Resources, func(r Resource) bool { return r.Name == name })
 }
 
-// BedrockNagFindings are the cdk-nag AwsSolutions-IAM5 findings the
-// Bedrock statement raises: with an inference profile, the one about the
-// model's ARN, whose region is a wildcard (the regions the profile routes
-// to).
-func (d Data) BedrockNagFindings() []string {
-	if arns := d.BedrockModelARNs(); len(arns) == 2 {
-		return []string{"AwsSolutions-IAM5[Resource::" + nagName(arns[1]) + "]"}
-	}
-	return nil
-}
+// IsSAM reports whether the project uses a SAM template.
+func (d Data) IsSAM() bool { return d.IaC == IaCSAM }
 
-// APIKeyParameterARN is the SSM parameter's ARN as an Fn::Sub string.
-func (d Data) APIKeyParameterARN() string {
-	return "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter" + d.APIKeyParameter
-}
-
-// IsS3Proxy reports whether the project is the s3-proxy template.
-func (d Data) IsS3Proxy() bool { return d.builtin == "s3-proxy" }
+// IsCDK reports whether the project is a CDK app.
+func (d Data) IsCDK() bool { return d.IaC == IaCCDK }
 
 // npmPackages turns name -> version maps into a list sorted by name, as npm
 // itself sorts package.json.
@@ -212,15 +242,10 @@ func npmPackages(sets ...map[string]string) []NPMPackage {
 	return out
 }
 
-// IsSAM reports whether the project uses a SAM template.
-func (d Data) IsSAM() bool { return d.IaC == IaCSAM }
-
-// IsCDK reports whether the project is a CDK app.
-func (d Data) IsCDK() bool { return d.IaC == IaCCDK }
-
 // newData derives template data from options that have passed Validate.
-func newData(o Options) Data {
+func newData(o Options) (Data, error) {
 	t, _ := o.source().Template(o.Template)
+	house := o.house()
 	d := Data{
 		Name:                o.Name,
 		StackName:           o.Name,
@@ -238,45 +263,34 @@ func newData(o Options) Data {
 		AuthType:            "AWS_IAM",
 		AuthNone:            o.Auth == AuthNone,
 		ReservedConcurrency: reservedConcurrencyPublic,
-		LogRetentionDays:    logRetentionDays,
-		CDKLogRetention:     "ONE_MONTH",
+		LogRetentionDays:    defaultLogRetentionDays,
 		Version:             o.Version,
+		House:               house,
 	}
+	if house.LogRetentionDays != 0 {
+		d.LogRetentionDays = house.LogRetentionDays
+	}
+	d.CDKLogRetention = cdkRetention[d.LogRetentionDays]
 	if d.AuthNone {
 		d.AuthType = "NONE"
 	}
 	if len(o.Set) > 0 {
 		d.Set = maps.Clone(o.Set)
 	}
-	d.builtin = t.builtin
-	params := t.resolveParams(o.Set)
-	d.Params = params
-	if t.VariantParam != "" {
-		d.Variant = params[t.VariantParam]
+	d.Params = t.ResolveParams(o.Set)
+	d.Bundle = t.Bundle
+	if err := resolveDeclared(t, &d); err != nil {
+		return Data{}, err
 	}
-	d.Dependencies = npmPackages(t.Dependencies, t.VariantDependencies[d.Variant])
 	devDeps := []map[string]string{t.DevDependencies}
+	if v := t.pack.variant(d.Variant); v != nil {
+		devDeps = append(devDeps, v.declared.devDeps)
+	}
 	if d.IsCDK() {
 		devDeps = append(devDeps, cdkDevDependencies)
 	}
 	d.DevDependencies = npmPackages(devDeps...)
-	d.Bundle = t.Bundle
-	d.Bucket, d.Prefix = params["bucket"], params["prefix"]
-	d.CreateBucket = d.IsS3Proxy() && d.Bucket == ""
-	if d.IsLLM() {
-		d.Provider, d.ModelID = params["provider"], params["model"]
-		if d.Provider == "openai" {
-			d.ModelID = cmp.Or(d.ModelID, defaultOpenAIModel)
-			d.BaseURL = strings.TrimSuffix(cmp.Or(params["baseUrl"], defaultOpenAIBaseURL), "/")
-			d.APIKeyParameter = cmp.Or(params["apiKeyParameter"], "/"+d.Name+"/openai-api-key")
-		} else {
-			d.ModelID = cmp.Or(d.ModelID, defaultBedrockModel)
-		}
-		if origins := params["corsOrigins"]; origins != "" {
-			d.CORSOrigins = strings.Split(origins, ",")
-		}
-	}
-	return d
+	return d, nil
 }
 
 // cdkArch maps a Lambda architecture to its aws-cdk-lib Architecture member.
@@ -286,6 +300,17 @@ var cdkArch = map[string]string{"arm64": "ARM_64", "x86_64": "X86_64"}
 func cdkRuntime(runtime string) string {
 	v := strings.TrimSuffix(strings.TrimPrefix(runtime, "nodejs"), ".x")
 	return "NODEJS_" + v + "_X"
+}
+
+// cdkRetention maps each retention CloudWatch Logs accepts, in days, to its
+// aws-cdk-lib RetentionDays member.
+var cdkRetention = map[int]string{
+	1: "ONE_DAY", 3: "THREE_DAYS", 5: "FIVE_DAYS", 7: "ONE_WEEK", 14: "TWO_WEEKS",
+	30: "ONE_MONTH", 60: "TWO_MONTHS", 90: "THREE_MONTHS", 120: "FOUR_MONTHS",
+	150: "FIVE_MONTHS", 180: "SIX_MONTHS", 365: "ONE_YEAR", 400: "THIRTEEN_MONTHS",
+	545: "EIGHTEEN_MONTHS", 731: "TWO_YEARS", 1096: "THREE_YEARS", 1827: "FIVE_YEARS",
+	2192: "SIX_YEARS", 2557: "SEVEN_YEARS", 2922: "EIGHT_YEARS", 3288: "NINE_YEARS",
+	3653: "TEN_YEARS",
 }
 
 // pascalCase maps "my-app2" to "MyApp2".
@@ -305,4 +330,187 @@ func pascalCase(name string) string {
 		}
 	}
 	return b.String()
+}
+
+// resolveDeclared fills what the template declares into d, for the parameters in
+// d.Params: values, environment, policies, resources, outputs and CORS,
+// each only where its when: holds, with the variant's added.
+func resolveDeclared(t Template, d *Data) error {
+	p := t.pack
+	if p.variantParam != "" {
+		d.Variant = d.Params[p.variantParam]
+	}
+	decls := []*declared{&p.declared}
+	if v := p.variant(d.Variant); v != nil {
+		decls = append(decls, &v.declared)
+	}
+	deps := []map[string]string{}
+	r := resolver{d: d, values: map[string]Value{}, resources: map[string]*resourceRef{}, declaredResources: map[string]resourceDecl{}}
+	for _, decl := range decls {
+		for _, res := range decl.resources {
+			r.declaredResources[res.name] = res
+			if !res.when.Holds(d.Params) {
+				continue
+			}
+			r.resources[res.name] = &resourceRef{name: res.name, cdk: res.cdk, cdkID: res.cdkID, attributes: res.attributes}
+			d.Resources = append(d.Resources, Resource{Name: res.name, Type: res.typ, CDK: res.cdk, CDKID: res.cdkID})
+			for alias, module := range res.imports {
+				if !slices.Contains(d.CDKImports, CDKImport{alias, module}) {
+					d.CDKImports = append(d.CDKImports, CDKImport{alias, module})
+				}
+			}
+		}
+	}
+	slices.SortFunc(d.CDKImports, func(a, b CDKImport) int { return strings.Compare(a.Module, b.Module) })
+	d.Values = map[string]string{}
+	for _, decl := range decls {
+		deps = append(deps, decl.dependencies)
+		for _, v := range decl.values {
+			if _, done := r.values[v.name]; done || !v.when.Holds(d.Params) {
+				continue
+			}
+			val, err := r.eval(v.value)
+			if err != nil {
+				return err
+			}
+			if v.replace != nil {
+				for i, part := range val.parts {
+					if part.ref == nil && part.pseudo == "" {
+						val.parts[i].text = v.replace.ReplaceAllString(part.text, v.with)
+					}
+				}
+			}
+			r.values[v.name] = val
+			d.Values[v.name] = val.String()
+		}
+	}
+	for _, decl := range decls {
+		for _, e := range decl.environment {
+			if !e.when.Holds(d.Params) {
+				continue
+			}
+			if slices.ContainsFunc(d.Environment, func(x EnvVar) bool { return x.Name == e.name }) {
+				return fmt.Errorf("template %s sets the environment variable %s twice for these answers; make the when: conditions of its entries exclusive", d.Template, e.name)
+			}
+			val, err := r.eval(e.value)
+			if err != nil {
+				return err
+			}
+			d.Environment = append(d.Environment, EnvVar{Name: e.name, Comment: e.comment, Value: val})
+		}
+		for _, pd := range decl.policies {
+			if !pd.when.Holds(d.Params) {
+				continue
+			}
+			pol := IAMPolicy{Name: pd.name, Comment: pd.comment}
+			for _, sd := range pd.statements {
+				s := Statement{Comment: sd.comment, Actions: sd.actions, WildcardReason: sd.wildcardReason}
+				for _, rp := range sd.resources {
+					val, err := r.eval(rp)
+					if err != nil {
+						return err
+					}
+					if val.String() == "*" {
+						return fmt.Errorf("template %s: policy %s allows %s on every resource (\"*\") for these answers", d.Template, pd.name, strings.Join(sd.actions, ", "))
+					}
+					s.Resources = append(s.Resources, val)
+				}
+				for _, op := range slices.Sorted(maps.Keys(sd.condition)) {
+					co := ConditionOperator{Operator: op}
+					for _, k := range slices.Sorted(maps.Keys(sd.condition[op])) {
+						val, err := r.eval(sd.condition[op][k])
+						if err != nil {
+							return err
+						}
+						co.Keys = append(co.Keys, ConditionKey{Key: k, Value: val})
+					}
+					s.Condition = append(s.Condition, co)
+				}
+				pol.Statements = append(pol.Statements, s)
+			}
+			d.Policies = append(d.Policies, pol)
+		}
+		for _, od := range decl.outputs {
+			if !od.when.Holds(d.Params) {
+				continue
+			}
+			val, err := r.eval(od.value)
+			if err != nil {
+				return err
+			}
+			d.Outputs = append(d.Outputs, Output{Name: od.name, Description: od.description, Value: val})
+		}
+		if decl.cors != nil {
+			val, err := r.eval(decl.cors.origins)
+			if err != nil {
+				return err
+			}
+			if text, ok := val.Text(); ok && text != "" {
+				d.CORS = &CORS{Origins: strings.Split(text, ","), Methods: decl.cors.methods, Headers: decl.cors.headers}
+			}
+		}
+	}
+	d.Dependencies = npmPackages(append([]map[string]string{t.Dependencies}, deps...)...)
+	return nil
+}
+
+// resolver turns patterns into Values for one project.
+type resolver struct {
+	d                 *Data
+	values            map[string]Value
+	resources         map[string]*resourceRef
+	declaredResources map[string]resourceDecl
+}
+
+func (r *resolver) eval(p pattern) (Value, error) {
+	var v Value
+	add := func(part valuePart) {
+		if part.ref == nil && part.pseudo == "" && part.text == "" {
+			return
+		}
+		// Adjacent text merges, so a Value is as short as it can be.
+		if n := len(v.parts); n > 0 && part.ref == nil && part.pseudo == "" && v.parts[n-1].ref == nil && v.parts[n-1].pseudo == "" {
+			v.parts[n-1].text += part.text
+			v.parts[n-1].fromUser = v.parts[n-1].fromUser || part.fromUser
+			return
+		}
+		v.parts = append(v.parts, part)
+	}
+	for _, part := range p.parts {
+		switch part.kind {
+		case partText:
+			v.wildcard = v.wildcard || strings.Contains(part.text, "*")
+			add(valuePart{text: part.text})
+		case partParam:
+			add(valuePart{text: r.d.Params[part.text], fromUser: true})
+		case partProject:
+			name := r.d.Name
+			if part.text == "stack" {
+				name = r.d.StackName
+			}
+			add(valuePart{text: name, fromUser: true})
+		case partValue:
+			val, ok := r.values[part.text]
+			if !ok {
+				return Value{}, fmt.Errorf("template %s: %s uses ${value:%s}, which no values: entry defines for these answers (or one defined later)", r.d.Template, Quote(p.raw), part.text)
+			}
+			v.wildcard = v.wildcard || val.wildcard
+			for _, vp := range val.parts {
+				add(vp)
+			}
+		case partRef:
+			ref, ok := r.resources[part.res]
+			if !ok {
+				why := ""
+				if decl, declared := r.declaredResources[part.res]; declared {
+					why = " (its when: is " + decl.when.String() + ")"
+				}
+				return Value{}, fmt.Errorf("template %s: %s refers to ${%s}, which the project does not create for these answers%s", r.d.Template, Quote(p.raw), part.res, why)
+			}
+			add(valuePart{ref: ref, attr: part.attr})
+		case partPseudo:
+			add(valuePart{pseudo: part.res})
+		}
+	}
+	return v, nil
 }

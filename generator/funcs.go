@@ -3,6 +3,7 @@ package generator
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -19,17 +20,59 @@ var funcs = template.FuncMap{
 	"sh":     shellWord,
 	"md":     markdownText,
 	"mdcode": markdownCode,
+
+	// Values from a manifest's patterns, for the infrastructure files.
+	"sam": func(v Value) string { return v.SAM() },
+	"cdk": func(v Value) string { return v.CDK() },
+	"nagFinding": func(v Value) string { return v.NagFinding() },
+	// comment writes text as comment lines, each led by prefix (the
+	// indentation and the comment marker).
+	"comment": comment,
+	// yamlPlain writes a YAML scalar without quotes where that reads the
+	// same, for keys and plain words (s3:GetObject); else quoted.
+	"yamlPlain": yamlPlain,
+	// include renders a named block (see partials/); execute binds it to
+	// the templates of the project being rendered.
+	"include": func(string, any) (string, error) { return "", errors.New("include is bound when a project renders") },
+	// jsKey writes an object key: bare when it is an identifier, else a
+	// string literal.
+	"jsKey": func(s string) string {
+		if tsIdentRE.MatchString(s) {
+			return s
+		}
+		return jsString(s)
+	},
+	// add sums whole numbers, for positions in lists.
+	"add": func(a, b int) int { return a + b },
+	// chomp drops the newlines around a block's output.
+	"chomp": func(s string) string { return strings.Trim(s, "\n") },
 }
 
-// subVarRE matches a ${Name} or ${Name.Attribute} variable of an Fn::Sub
-// string.
-var subVarRE = regexp.MustCompile(`\$\{([A-Za-z0-9:.]+)\}`)
+// yamlPlainRE matches text YAML reads as the same string unquoted: it
+// starts with a letter or digit, holds no ": " or " #", and does not end in
+// ":" or a space.
+var yamlPlainRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 _./:()'=@+,-]*$`)
 
-// nagName writes an Fn::Sub string the way cdk-nag names a finding about
-// it: each ${X} reference becomes <X>, as in
-// AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::bucket/*].
-func nagName(sub string) string {
-	return subVarRE.ReplaceAllString(sub, "<$1>")
+// yamlSpecial are plain scalars YAML (1.1 or 1.2) reads as something other
+// than a string.
+var yamlSpecial = regexp.MustCompile(`^(?i:y|yes|n|no|true|false|on|off|null|~|[-+]?[0-9][0-9_.:eE+-]*|0x[0-9a-f]+|0o[0-7]+|\.inf|\.nan)$`)
+
+func yamlPlain(s string) string {
+	if !yamlPlainRE.MatchString(s) || yamlSpecial.MatchString(s) || strings.Contains(s, ": ") ||
+		strings.Contains(s, " #") || strings.HasSuffix(s, ":") || strings.HasSuffix(s, " ") {
+		return yamlString(s)
+	}
+	return s
+}
+
+// comment prefixes every line of text, which a manifest's schema has
+// checked for control characters.
+func comment(prefix, text string) string {
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(prefix+l, " ")
+	}
+	return strings.Join(lines, "\n")
 }
 
 // yamlString encodes s as a YAML double-quoted scalar. JSON string syntax is
@@ -54,10 +97,10 @@ func jsonValue(v any) (string, error) {
 // jsString encodes s as a JavaScript (and TypeScript) string literal,
 // quotes included. A JSON string is a valid JS string literal; the encoder
 // also escapes U+2028 and U+2029, which older engines treat as line ends.
-// "<" is escaped too so that "</script>" and "<!--" never appear literally.
+// The files it writes are modules, never inline HTML scripts, so "<", ">"
+// and "&" stay as they are.
 func jsString(s string) string {
-	b, _ := json.Marshal(s) // a string always encodes
-	return string(b)
+	return jsonString(s)
 }
 
 // jsonString is the JSON encoding of a string, quotes included, without

@@ -85,13 +85,29 @@ type Options struct {
 	// Source holds the templates to render from; nil means [Builtin]. Use
 	// [LoadSource] for custom templates.
 	Source *Source
+	// House is the organisation's policy the project follows (tags,
+	// permissions boundary, log retention); nil takes the Source's
+	// house.yaml, if it has one.
+	House *House
 }
 
 func (o Options) source() *Source {
 	if o.Source != nil {
 		return o.Source
 	}
-	return builtin
+	return Builtin()
+}
+
+// house is the policy the project follows: Options.House, else the
+// Source's.
+func (o Options) house() House {
+	switch {
+	case o.House != nil:
+		return o.House.clone()
+	case o.Source != nil && o.Source.house != nil:
+		return o.Source.house.clone()
+	}
+	return House{}
 }
 
 // WithDefaults returns a copy of o with every empty field set to its
@@ -174,6 +190,9 @@ func (o Options) Validate() error {
 	add(ValidateMemory(o.Memory))
 	add(ValidateTimeout(o.Timeout))
 	add(checkText("version", o.Version))
+	if o.House != nil {
+		errs = append(errs, flatten(o.House.Validate())...)
+	}
 	return errors.Join(errs...)
 }
 
@@ -223,18 +242,28 @@ func validateSet(t Template, set map[string]string) []error {
 	if len(errs) > 0 {
 		return errs
 	}
-	params := t.resolveParams(set)
+	params := t.ResolveParams(set)
 	for _, p := range t.Params {
 		_, given := set[p.Name]
 		switch {
-		case given && !p.applies(params):
-			errs = append(errs, invalid("--set "+p.Name, set[p.Name], "it applies only when "+describeWhen(p.When), "leave it out, or pass "+setArgs(p.When)))
-		case !given && p.Required && p.applies(params):
+		case given && !p.Applies(params):
+			hint := "leave it out"
+			if args := setArgs(p.When.Equalities()); args != "" {
+				hint += ", or pass " + args
+			}
+			errs = append(errs, invalid("--set "+p.Name, set[p.Name], "it applies only when "+p.When.String(), hint))
+		case !given && p.Required && p.Applies(params):
 			errs = append(errs, invalid("--set "+p.Name, "", "template "+t.Name+" requires it ("+p.Help+")", "pass --set "+p.Name+"=VALUE"))
 		}
 	}
-	if len(errs) == 0 && t.Check != nil {
-		errs = append(errs, t.Check(params)...)
+	if len(errs) == 0 && t.pack != nil {
+		for _, c := range t.pack.checks {
+			if v := params[c.param]; v != "" && c.when.Holds(params) {
+				if err := c.validate("--set "+c.param, v); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		}
 	}
 	return errs
 }
@@ -257,26 +286,9 @@ func (p Param) check(value string) error {
 	case len(p.Choices) > 0 && !slices.Contains(p.Choices, value):
 		return invalid("--set "+p.Name, value, "not a supported value", "choose one of "+strings.Join(p.Choices, ", "))
 	case p.Validate != nil:
-		return p.Validate(value)
+		return p.Validate("--set "+p.Name, value)
 	}
 	return nil
-}
-
-// Applies reports whether the parameter is in use when the template's
-// parameters have the given values (see [Param.When]).
-func (p Param) Applies(params map[string]string) bool { return p.applies(params) }
-
-// ResolveParams returns every parameter of t with its value: the one in
-// set, or the default.
-func (t Template) ResolveParams(set map[string]string) map[string]string { return t.resolveParams(set) }
-
-// describeWhen renders a When condition as "provider=openai".
-func describeWhen(when map[string]string) string {
-	var parts []string
-	for _, k := range slices.Sorted(maps.Keys(when)) {
-		parts = append(parts, k+"="+when[k])
-	}
-	return strings.Join(parts, " and ")
 }
 
 // setArgs renders a When condition as the --set flags that satisfy it.

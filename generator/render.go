@@ -47,11 +47,13 @@ func (fs Files) Paths() []string {
 const ManifestPath = ".streamgen.json"
 
 // Manifest is the content of .streamgen.json: enough to regenerate the
-// project with the same answers.
+// project with the same answers and house policy.
 type Manifest struct {
 	Template         string  `json:"template"`
 	StreamgenVersion string  `json:"streamgenVersion"`
 	Answers          Answers `json:"answers"`
+	// House is the house policy the project was generated under.
+	House *House `json:"house,omitempty"`
 }
 
 // Answers are the options a project was generated with.
@@ -74,23 +76,36 @@ func Render(opts Options) (Files, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	return opts.source().render(newData(opts.WithDefaults()))
+	d, err := newData(opts.WithDefaults())
+	if err != nil {
+		return nil, err
+	}
+	return opts.source().render(d)
 }
 
 // marshalManifest renders .streamgen.json.
 func marshalManifest(d Data) ([]byte, error) {
-	manifest, err := json.MarshalIndent(Manifest{
+	var house *House
+	if !d.House.IsZero() {
+		house = &d.House
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	err := enc.Encode(Manifest{
 		Template:         d.Template,
 		StreamgenVersion: d.Version,
 		Answers: Answers{
 			Name: d.Name, IaC: d.IaC, Runtime: d.Runtime, Arch: d.Arch,
 			Memory: d.Memory, Timeout: d.Timeout, Auth: d.Auth, Set: d.Set,
 		},
-	}, "", "  ")
+		House: house,
+	})
 	if err != nil {
 		return nil, err
 	}
-	return append(manifest, '\n'), nil
+	return buf.Bytes(), nil
 }
 
 // finish checks a rendered file before it can reach the disk: its path is

@@ -27,9 +27,13 @@ func TestHostileValuesCannotChangeStructure(t *testing.T) {
 	encoders := map[string]func(string) string{
 		"yaml": yamlString, "js": jsString, "sh": shellWord, "md": markdownText, "mdcode": markdownCode,
 		"json": func(s string) string { v, _ := jsonValue(s); return v },
+		// The inside of a quoted string: a value can be part of a longer
+		// one (arn:...:BUCKET/PREFIX*), and JSON-style escaping composes.
+		"inner":    func(s string) string { q := jsonString(s); return q[1 : len(q)-1] },
+		"template": templateLiteralText,
 	}
 	s3 := map[string]string{"bucket": "demo-bucket", "prefix": "public/"}
-	openai := map[string]string{"provider": "openai", "corsOrigins": "https://a.example,https://b.example"}
+	openai := map[string]string{"provider": "openai", "baseUrl": "https://llm.example.com/v1", "apiKeyParameter": "/demo/key", "model": "gpt-4o", "corsOrigins": "https://a.example,https://b.example"}
 	bedrock := map[string]string{"model": "us.anthropic.claude-3-5-haiku-20241022-v1:0", "corsOrigins": "https://a.example"}
 	for _, tc := range []struct {
 		template, iac, auth string
@@ -41,7 +45,11 @@ func TestHostileValuesCannotChangeStructure(t *testing.T) {
 		{"llm-stream", "sam", "none", bedrock}, {"llm-stream", "cdk", "iam", bedrock},
 	} {
 		iac, auth := tc.iac, tc.auth
-		benign := newData(Options{Name: "demo", Template: tc.template, IaC: iac, Auth: auth, Set: tc.set}.WithDefaults())
+		opts := Options{Name: "demo", Template: tc.template, IaC: iac, Auth: auth, Set: tc.set}.WithDefaults()
+		benign, err := newData(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
 		want, err := src.render(benign)
 		if err != nil {
 			t.Fatal(err)
@@ -50,30 +58,44 @@ func TestHostileValuesCannotChangeStructure(t *testing.T) {
 			if h == "" {
 				continue
 			}
-			bad := benign
-			bad.Name = h + "#name"
-			bad.StackName = h + "#stack"
-			bad.Description = h + "#desc"
-			bad.Version = h + "#version"
-			// Template-specific fields only where the template uses
-			// them, so the shape (which sections render) stays the same.
-			setIf := func(field *string, v string) {
-				if *field != "" {
-					*field = v
+			// Every answer that reaches a file is hostile, parameters
+			// included (bypassing their validation, on purpose): the
+			// encoders alone must keep the files' structure.
+			bad := opts
+			bad.Name, bad.Version = h+"#name", h+"#version"
+			bad.Set = map[string]string{}
+			for k, v := range tc.set {
+				switch k {
+				case "provider":
+					bad.Set[k] = v // picks the variant
+				case "model":
+					// Keep the inference-profile prefix, which decides
+					// which statements apply.
+					bad.Set[k] = v[:strings.Index(v, ".")+1] + strings.ReplaceAll(h, "\n", " ") + "#model.v1"
+				case "corsOrigins":
+					// As many origins as the benign list.
+					var parts []string
+					for i := range strings.Split(v, ",") {
+						parts = append(parts, fmt.Sprintf("%s#origin%d", strings.ReplaceAll(h, ",", ";"), i))
+					}
+					bad.Set[k] = strings.Join(parts, ",")
+				default:
+					bad.Set[k] = h + "#" + k
 				}
 			}
-			setIf(&bad.Bucket, h+"#bucket")
-			setIf(&bad.Prefix, h+"#prefix/")
-			// Keep the inference-profile prefix, which decides how many
-			// resources the IAM statement lists.
-			setIf(&bad.ModelID, inferenceProfilePrefix(benign.ModelID)+h+"#model.v1")
-			setIf(&bad.BaseURL, h+"#url")
-			setIf(&bad.APIKeyParameter, h+"#param")
-			bad.CORSOrigins = nil
-			for i := range benign.CORSOrigins {
-				bad.CORSOrigins = append(bad.CORSOrigins, fmt.Sprintf("%s#origin%d", h, i))
+			hd, err := newData(bad)
+			if err != nil {
+				t.Errorf("%s %s/%s data with %q: %v", tc.template, iac, auth, h, err)
+				continue
 			}
-			got, err := src.render(bad)
+			hd.StackName, hd.Description = h+"#stack", h+"#desc"
+			benignD := benign
+			benignD.StackName, benignD.Description = benign.StackName, benign.Description
+			if !sameShape(hd, benign) {
+				t.Errorf("%s %s/%s: hostile answers %q change which parts of the template apply", tc.template, iac, auth, h)
+				continue
+			}
+			got, err := src.render(hd)
 			if err != nil {
 				t.Errorf("%s %s/%s render with %q: %v", tc.template, iac, auth, h, err)
 				continue
@@ -83,7 +105,10 @@ func TestHostileValuesCannotChangeStructure(t *testing.T) {
 			// encoding can contain another (a quoted word contains the
 			// bare one).
 			var pairs [][2]string
-			for _, p := range stringValues(bad, benign) {
+			for _, p := range stringValues(hd, benign) {
+				if p[0] == p[1] {
+					continue
+				}
 				for _, enc := range encoders {
 					pairs = append(pairs, [2]string{enc(p[0]), enc(p[1])})
 				}
@@ -95,37 +120,88 @@ func TestHostileValuesCannotChangeStructure(t *testing.T) {
 					content = strings.ReplaceAll(content, p[0], p[1])
 				}
 				if content != string(want[i].Content) {
-					t.Errorf("%s %s/%s: %s changes shape with %q:\n%s", tc.template, iac, auth, f.Path, h, content)
+					t.Errorf("%s %s/%s: %s changes shape with %q:\n%s", tc.template, iac, auth, f.Path, h, diffLines(string(want[i].Content), content))
 				}
 			}
-			checkParsedValues(t, got, bad)
+			checkParsedValues(t, got, hd)
 		}
 	}
 }
 
-// stringValues pairs every string a template can read from d, fields and
-// methods that return one, with the same string from benign.
+// sameShape reports whether two projects' data declare the same parts:
+// the same environment variables, statements, resources and outputs.
+func sameShape(a, b Data) bool {
+	shape := func(d Data) string {
+		s := fmt.Sprint(len(d.Environment), len(d.Resources), len(d.Outputs), d.CORS == nil, d.Variant)
+		for _, p := range d.Policies {
+			for _, st := range p.Statements {
+				s += fmt.Sprint(" ", st.Actions, len(st.Resources), len(st.Condition), len(st.WildcardResources()))
+			}
+		}
+		return s
+	}
+	return shape(a) == shape(b)
+}
+
+// diffLines shows the first line where two texts differ.
+func diffLines(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := range min(len(w), len(g)) {
+		if w[i] != g[i] {
+			return fmt.Sprintf("line %d:\n  want %q\n  got  %q", i+1, w[i], g[i])
+		}
+	}
+	return fmt.Sprintf("%d lines, want %d", len(g), len(w))
+}
+
+// stringValues pairs every string a template can read from d, fields,
+// maps, Values and the methods that return them, with the same string
+// from benign.
 func stringValues(d, benign Data) [][2]string {
 	var out [][2]string
-	dv, bv := reflect.ValueOf(d), reflect.ValueOf(benign)
-	add := func(a, b reflect.Value) {
-		switch {
-		case a.Kind() == reflect.String:
+	var add func(a, b reflect.Value)
+	add = func(a, b reflect.Value) {
+		if a.Type() == reflect.TypeOf(Value{}) {
+			va, vb := a.Interface().(Value), b.Interface().(Value)
+			out = append(out, [2]string{va.String(), vb.String()}, [2]string{va.SAM(), vb.SAM()},
+				[2]string{va.CDK(), vb.CDK()}, [2]string{va.CDKSub(), vb.CDKSub()}, [2]string{va.NagFinding(), vb.NagFinding()})
+			if ta, ok := va.Text(); ok {
+				tb, _ := vb.Text()
+				out = append(out, [2]string{ta, tb})
+			}
+			return
+		}
+		switch a.Kind() {
+		case reflect.String:
 			out = append(out, [2]string{a.String(), b.String()})
-		case a.Kind() == reflect.Slice && a.Type().Elem().Kind() == reflect.String:
+		case reflect.Slice:
 			for j := range min(a.Len(), b.Len()) {
-				out = append(out, [2]string{a.Index(j).String(), b.Index(j).String()})
+				add(a.Index(j), b.Index(j))
+			}
+		case reflect.Map:
+			for _, k := range a.MapKeys() {
+				if bv := b.MapIndex(k); bv.IsValid() {
+					add(a.MapIndex(k), bv)
+				}
+			}
+		case reflect.Pointer:
+			if !a.IsNil() && !b.IsNil() {
+				add(a.Elem(), b.Elem())
+			}
+		case reflect.Struct:
+			for i := range a.NumField() {
+				if a.Type().Field(i).IsExported() {
+					add(a.Field(i), b.Field(i))
+				}
+			}
+			for i := range a.NumMethod() {
+				if m := a.Method(i); m.Type().NumIn() == 0 && m.Type().NumOut() == 1 {
+					add(m.Call(nil)[0], b.Method(i).Call(nil)[0])
+				}
 			}
 		}
 	}
-	for i := range dv.NumField() {
-		add(dv.Field(i), bv.Field(i))
-	}
-	for i := range dv.NumMethod() {
-		if m := dv.Method(i); m.Type().NumIn() == 0 && m.Type().NumOut() == 1 {
-			add(m.Call(nil)[0], bv.Method(i).Call(nil)[0])
-		}
-	}
+	add(reflect.ValueOf(d), reflect.ValueOf(benign))
 	return out
 }
 

@@ -2,13 +2,11 @@ package generator
 
 import (
 	"bytes"
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"maps"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -17,39 +15,78 @@ import (
 	"text/template"
 
 	"github.com/streamgen/streamgen/templates"
-	"go.yaml.in/yaml/v3"
 )
 
-// Source is a set of templates and the files they render. [Builtin] is the
-// set embedded in streamgen; [LoadSource] extends it with a custom template
-// tree. Set [Options.Source] to render from a source other than the
-// built-in one. A Source is immutable and safe for concurrent use.
+// Source is a set of templates and the shared layers their projects are
+// built on. [Builtin] is the set embedded in streamgen; [LoadSource]
+// extends it with a custom template tree. Set [Options.Source] to render
+// from a source other than the built-in one. A Source is immutable and
+// safe for concurrent use.
 type Source struct {
 	templates []Template
-	tree      *tree
+	layers    map[string]*layer // base, sam, cdk
 	origins   map[string]string // template -> LoadSource origin, when not "builtin"
+	// house is the policy of a --template-dir's house.yaml, if any.
+	house *House
 }
 
-// ManifestFile is the file that declares a custom template: its folder's
-// description, defaults, npm dependencies and parameters. See [LoadSource].
-const ManifestFile = "streamgen.yaml"
+// The shared layers, in the order a project is built: base, then its
+// IaC's. Templates fill the slots they define (see the README).
+const (
+	layersDir = "layers"
+	packsDir  = "packs"
+)
 
-// builtinTree parses the embedded tree once per process.
-var builtinTree = sync.OnceValues(func() (*tree, error) {
-	t, err := loadTree(templates.FS, "")
+// builtin loads the embedded tree once per process, when first asked:
+// manifests are read then, templates parsed only when a project renders.
+var builtin = sync.OnceValues(func() (*Source, error) {
+	return loadEmbedded(templates.FS)
+})
+
+// Builtin returns the templates embedded in streamgen. It panics if the
+// embedded tree is broken, which the golden tests rule out before a
+// release.
+func Builtin() *Source {
+	s, err := builtin()
+	if err != nil {
+		panic("streamgen: the embedded templates do not load: " + err.Error())
+	}
+	return s
+}
+
+// loadEmbedded reads a tree laid out as templates/: layers/NAME and
+// packs/NAME.
+func loadEmbedded(fsys fs.FS) (*Source, error) {
+	s := &Source{layers: map[string]*layer{}, origins: map[string]string{}}
+	var errs []error
+	layerDirs, err := fs.ReadDir(fsys, layersDir)
 	if err != nil {
 		return nil, err
 	}
-	return t, nil
-})
+	for _, e := range layerDirs {
+		l, lerrs := loadLayer(fsys, layersDir+"/"+e.Name(), e.Name(), "")
+		errs = append(errs, lerrs...)
+		s.layers[e.Name()] = l
+	}
+	packDirs, err := fs.ReadDir(fsys, packsDir)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range packDirs {
+		t, terrs := loadPack(fsys, packsDir+"/"+e.Name(), e.Name(), "")
+		errs = append(errs, terrs...)
+		if t != nil {
+			s.templates = append(s.templates, *t)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return s, nil
+}
 
-var builtin = &Source{templates: builtinTemplates}
-
-// Builtin returns the templates embedded in streamgen.
-func Builtin() *Source { return builtin }
-
-// Templates returns the source's templates: the built-in ones first, in the
-// order `streamgen list` shows them, then custom ones by name.
+// Templates returns the source's templates: the built-in ones first, by
+// name, then custom ones by name.
 func (s *Source) Templates() []Template {
 	out := make([]Template, len(s.templates))
 	for i, t := range s.templates {
@@ -88,15 +125,19 @@ func (s *Source) Origin(name string) string {
 	return "builtin"
 }
 
-func (s *Source) files() (*tree, error) {
-	if s.tree != nil {
-		return s.tree, nil
+// House returns the house policy of the template directory the source was
+// loaded from (its house.yaml), or nil.
+func (s *Source) House() *House {
+	if s.house == nil {
+		return nil
 	}
-	return builtinTree()
+	h := s.house.clone()
+	return &h
 }
 
-// FileError is a defect in a file streamgen reads: a custom template or a
-// values file. It names the file and, where one applies, the line.
+// FileError is a defect in a file streamgen reads: a custom template, a
+// house policy or a values file. It names the file and, where one applies,
+// the line.
 type FileError struct {
 	File string // the file's path as the user knows it
 	Line int    // 1-based; 0 when the error is about the whole file or folder
@@ -110,29 +151,32 @@ func (e *FileError) Error() string {
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
 
+// HouseFile is the house policy a template directory may carry at its
+// root, applied to every project generated from it.
+const HouseFile = "house.yaml"
+
 // LoadSource returns the built-in templates extended by the tree in fsys,
 // whose files are named in errors as origin/PATH (origin is typically the
 // directory fsys was opened from). Every top-level folder of fsys is one of
 // these:
 //
-//   - A folder named after a built-in folder (base, sam, cdk, a template or
-//     a template variant such as llm-stream-openai) with no streamgen.yaml
-//     patches it: each of its files adds to or replaces the built-in file
-//     at the same path. This ships a house README or handler without
-//     forking the rest.
-//   - A folder with a streamgen.yaml is a template of its own: a new one,
-//     or a complete replacement of the built-in template of the same name.
-//     Its project is built like a built-in one: base/, then sam/ or cdk/,
-//     then the folder's files.
+//   - A folder with a streamgen.yaml is a template: a new one, or a
+//     complete replacement of the built-in template of the same name. It
+//     is read exactly as the built-in templates are.
+//   - A folder named after a built-in layer (base, sam, cdk) or template,
+//     with no streamgen.yaml, patches it: each of its files adds to or
+//     replaces the built-in file at the same path, partials and variants
+//     included. This ships a house README or handler without forking the
+//     rest.
 //
-// Files ending in ".tmpl" are Go text/templates executed with [Data] and
-// the template functions; others are copied verbatim. Top-level files are
-// ignored. Everything is checked on load: the manifest against its schema,
-// every template parsed, and every affected template rendered once for
-// each IaC with sample values. Problems come back joined, each a
-// *[FileError] naming the file and line.
+// A house.yaml at the top holds the house policy every project from the
+// tree follows (see [House]); other top-level files are ignored.
+// Everything is checked on load: manifests and house policy against their
+// schemas, every template parsed, and every affected template rendered
+// once for each IaC and variant with sample values. Problems come back
+// joined, each a *[FileError] naming the file and line.
 func LoadSource(fsys fs.FS, origin string) (*Source, error) {
-	base, err := builtinTree()
+	base, err := builtin()
 	if err != nil {
 		return nil, err
 	}
@@ -140,56 +184,70 @@ func LoadSource(fsys fs.FS, origin string) (*Source, error) {
 	if err != nil {
 		return nil, &FileError{File: origin, Msg: fmt.Sprintf("cannot read the template directory: %v", err)}
 	}
-	// Problems in template files and manifests are all reported together.
+	src := &Source{templates: slices.Clone(base.templates), layers: maps.Clone(base.layers), origins: map[string]string{}}
 	var errs []error
-	custom, err := loadTree(fsys, origin)
-	errs = append(errs, flatten(err)...)
-	src := &Source{templates: slices.Clone(builtinTemplates), tree: &tree{layers: maps.Clone(base.layers)}, origins: map[string]string{}}
 	var affected []string // templates whose output the custom tree changes
 	for _, e := range entries {
 		name := e.Name()
-		folder := displayPath(origin, name)
+		shown := displayPath(origin, name)
 		if e.Type()&fs.ModeSymlink != 0 {
-			errs = append(errs, &FileError{File: folder, Msg: "a symbolic link; template folders must be real directories (links are not followed)"})
+			errs = append(errs, &FileError{File: shown, Msg: "a symbolic link; template folders and house.yaml must be real files (links are not followed)"})
 			continue
 		}
 		if !e.IsDir() {
+			if name == HouseFile {
+				raw, err := readLimited(fsys, name)
+				if err != nil {
+					errs = append(errs, &FileError{File: shown, Msg: err.Error()})
+					continue
+				}
+				h, herrs := ParseHouse(raw, shown)
+				errs = append(errs, flatten(herrs)...)
+				src.house = h
+				affected = append(affected, "*")
+			}
 			continue
 		}
 		raw, err := readManifest(fsys, name)
+		_, isLayer := base.layers[name]
+		builtinIdx := slices.IndexFunc(base.templates, func(b Template) bool { return b.Name == name })
 		switch {
+		case errors.Is(err, fs.ErrNotExist) && isLayer:
+			patch, perrs := loadLayer(fsys, name, name, origin)
+			errs = append(errs, perrs...)
+			src.layers[name] = base.layers[name].overlay(patch)
+			affected = append(affected, "*")
+		case errors.Is(err, fs.ErrNotExist) && builtinIdx >= 0:
+			t, perrs := patchPack(fsys, name, origin, base.templates[builtinIdx])
+			errs = append(errs, perrs...)
+			src.templates[slices.IndexFunc(src.templates, func(b Template) bool { return b.Name == name })] = t
+			affected = append(affected, name)
 		case errors.Is(err, fs.ErrNotExist):
-			if _, ok := base.layers[name]; !ok {
-				errs = append(errs, &FileError{File: folder, Msg: fmt.Sprintf("not a built-in folder (%s) and has no %s; add one to declare a new template", strings.Join(slices.Sorted(maps.Keys(base.layers)), ", "), ManifestFile)})
-				continue
-			}
-			src.tree.layers[name] = overlay(base.layers[name], custom.layers[name])
-			affected = append(affected, affectedBy(name)...)
+			errs = append(errs, &FileError{File: shown, Msg: fmt.Sprintf("has no %s, and is not a built-in layer or template (%s) to patch; add a %s to declare a new template",
+				ManifestFile, strings.Join(slices.Concat(slices.Sorted(maps.Keys(base.layers)), base.Names()), ", "), ManifestFile)})
 		case err != nil:
-			errs = append(errs, &FileError{File: folder + "/" + ManifestFile, Msg: err.Error()})
+			errs = append(errs, &FileError{File: shown + "/" + ManifestFile, Msg: err.Error()})
+		case isLayer:
+			errs = append(errs, &FileError{File: shown + "/" + ManifestFile, Msg: fmt.Sprintf("%s is a built-in layer, not a template; remove %s to patch its files, or give the new template another name", name, ManifestFile)})
 		default:
-			if _, layer := base.layers[name]; layer && !slices.ContainsFunc(builtinTemplates, func(b Template) bool { return b.Name == name }) {
-				errs = append(errs, &FileError{File: folder + "/" + ManifestFile, Msg: fmt.Sprintf("%s is a built-in folder, not a template; remove %s to patch its files, or give the new template another name", name, ManifestFile)})
-				continue
-			}
-			t, terrs := parseManifest(raw, folder+"/"+ManifestFile, name)
-			if len(terrs) > 0 {
-				errs = append(errs, terrs...)
+			_ = raw
+			t, terrs := loadPack(fsys, name, name, origin)
+			errs = append(errs, terrs...)
+			if t == nil {
 				continue
 			}
 			if i := slices.IndexFunc(src.templates, func(b Template) bool { return b.Name == name }); i >= 0 {
-				src.templates[i] = t
+				src.templates[i] = *t
 			} else {
-				src.templates = append(src.templates, t)
+				src.templates = append(src.templates, *t)
 			}
-			src.tree.layers[name] = custom.layers[name]
 			affected = append(affected, name)
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, errors.Join(dedupeErrors(errs)...)
 	}
-	n := len(builtinTemplates)
+	n := len(base.templates)
 	slices.SortFunc(src.templates[n:], func(a, b Template) int { return strings.Compare(a.Name, b.Name) })
 	if slices.Contains(affected, "*") {
 		affected = src.Names()
@@ -210,20 +268,26 @@ func LoadSource(fsys fs.FS, origin string) (*Source, error) {
 // exhausting memory.
 const maxTemplateFileSize = 1 << 20
 
-// readManifest reads name/streamgen.yaml, which must be a regular file.
-func readManifest(fsys fs.FS, name string) ([]byte, error) {
-	entries, err := fs.ReadDir(fsys, name)
+// readManifest reads dir/streamgen.yaml, which must be a regular file.
+func readManifest(fsys fs.FS, dir string) ([]byte, error) {
+	return readNamed(fsys, dir, ManifestFile)
+}
+
+// readNamed reads dir/name, which must be a regular file;
+// fs.ErrNotExist when there is none.
+func readNamed(fsys fs.FS, dir, name string) ([]byte, error) {
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range entries {
-		if e.Name() != ManifestFile {
+		if e.Name() != name {
 			continue
 		}
 		if !e.Type().IsRegular() {
 			return nil, errors.New("not a regular file (symbolic links are not followed); replace it with the file itself")
 		}
-		return readLimited(fsys, name+"/"+ManifestFile)
+		return readLimited(fsys, dir+"/"+name)
 	}
 	return nil, fs.ErrNotExist
 }
@@ -261,71 +325,272 @@ func flatten(err error) []error {
 	return []error{err}
 }
 
-// affectedBy returns the templates a patch of the built-in folder layer
-// changes; "*" stands for every template.
-func affectedBy(layer string) []string {
-	switch layer {
-	case "base", IaCSAM, IaCCDK:
-		return []string{"*"}
-	}
-	for _, t := range builtinTemplates {
-		if layer == t.Name || strings.HasPrefix(layer, t.Name+"-") {
-			return []string{t.Name}
-		}
-	}
-	return nil
-}
-
-// overlay returns the files of base with those of patch added, a patch file
-// replacing the base file with the same output path.
-func overlay(base, patch []entry) []entry {
-	out := slices.Clone(patch)
-	for _, e := range base {
-		if !slices.ContainsFunc(patch, func(p entry) bool { return p.out == e.out }) {
+func dedupeErrors(errs []error) []error {
+	var out []error
+	seen := map[string]bool{}
+	for _, e := range errs {
+		if !seen[e.Error()] {
+			seen[e.Error()] = true
 			out = append(out, e)
 		}
 	}
 	return out
 }
 
-// trialRender renders template name for each IaC (and each variant) with
-// sample values, so a template that cannot execute is reported on load
-// rather than on a user's first run.
-func (s *Source) trialRender(name string) []error {
-	t, _ := s.Template(name)
-	variants := []string{""}
-	if p, ok := t.param(t.VariantParam); ok && len(p.Choices) > 0 {
-		variants = p.Choices
+func displayPath(origin, p string) string {
+	if origin == "" {
+		return p
 	}
-	var errs []error
-	for _, iac := range IaCChoices {
-		for _, v := range variants {
-			set := map[string]string{}
-			for _, p := range t.Params {
-				switch {
-				case p.Name == t.VariantParam && v != "":
-					set[p.Name] = v
-				case p.Required && len(p.Choices) > 0:
-					set[p.Name] = p.Choices[0]
-				case p.Required:
-					set[p.Name] = "sample"
-				}
-			}
-			o := Options{Name: "sample-project", Template: name, IaC: iac, Set: set, Source: s}.WithDefaults()
-			if _, err := s.render(newData(o)); err != nil {
-				errs = append(errs, flatten(err)...)
-			}
+	return strings.TrimSuffix(origin, "/") + "/" + p
+}
+
+// pack is a template folder beyond what [Template] exports: what its
+// manifest declares, its files and partials, and its variants.
+type pack struct {
+	declared     declared
+	checks       []checkDecl
+	variantParam string
+	variants     map[string]*variantPack
+	files        *layer
+}
+
+// variantPack is a folder variants/VALUE of a template: files added when
+// the variant parameter has that value, and what its variant.yaml adds.
+type variantPack struct {
+	declared declared
+	files    *layer
+}
+
+func (p *pack) variant(value string) *variantPack {
+	if p == nil || value == "" {
+		return nil
+	}
+	return p.variants[value]
+}
+
+// loadPack reads the template folder dir of fsys: its manifest, files,
+// partials and variants. name is the template's name, origin prefixes the
+// paths errors name ("" for the embedded tree).
+func loadPack(fsys fs.FS, dir, name, origin string) (*Template, []error) {
+	shown := displayPath(origin, dir)
+	raw, err := readManifest(fsys, dir)
+	if err != nil {
+		return nil, []error{&FileError{File: shown + "/" + ManifestFile, Msg: err.Error()}}
+	}
+	t, errs := parseManifest(raw, shown+"/"+ManifestFile, name)
+	if t == nil {
+		return nil, errs
+	}
+	files, ferrs := loadLayer(fsys, dir, name, origin)
+	errs = append(errs, ferrs...)
+	t.pack.files = files
+	vfiles := files.variants
+	files.variants = nil
+	if len(vfiles) > 0 && t.pack.variantParam == "" {
+		errs = append(errs, &FileError{File: shown + "/variants", Msg: "the manifest declares no variants.param, so nothing picks a variant folder; add variants: {param: NAME}"})
+	}
+	t.pack.variants = map[string]*variantPack{}
+	choices := map[string]bool{}
+	if p, ok := t.param(t.pack.variantParam); ok {
+		for _, c := range p.Choices {
+			choices[c] = true
 		}
 	}
-	return dedupeErrors(errs)
+	for _, value := range slices.Sorted(maps.Keys(vfiles)) {
+		vdir := dir + "/variants/" + value
+		if t.pack.variantParam != "" && !choices[value] {
+			errs = append(errs, &FileError{File: displayPath(origin, vdir), Msg: fmt.Sprintf("variants/%s is not a choice of %s (%s)", value, t.pack.variantParam, strings.Join(slices.Sorted(maps.Keys(choices)), ", "))})
+			continue
+		}
+		v := &variantPack{files: vfiles[value]}
+		if raw, err := readNamed(fsys, vdir, VariantManifestFile); err == nil {
+			d, verrs := parseVariantManifest(raw, displayPath(origin, vdir+"/"+VariantManifestFile), t)
+			errs = append(errs, verrs...)
+			v.declared = d
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, &FileError{File: displayPath(origin, vdir+"/"+VariantManifestFile), Msg: err.Error()})
+		}
+		t.pack.variants[value] = v
+	}
+	if origin != "" {
+		// A custom template is checked in full when it loads.
+		errs = append(errs, t.pack.parse()...)
+	}
+	return t, errs
+}
+
+// patchPack returns built-in template t with the files of fsys/dir added
+// to or replacing its own, partials and variant files included.
+func patchPack(fsys fs.FS, dir, origin string, t Template) (Template, []error) {
+	patch, errs := loadLayer(fsys, dir, dir, origin)
+	p := *t.pack
+	p.files = t.pack.files.overlay(patch)
+	p.variants = map[string]*variantPack{}
+	for value, v := range t.pack.variants {
+		nv := *v
+		if pv, ok := patch.variants[value]; ok {
+			nv.files = v.files.overlay(pv)
+			delete(patch.variants, value)
+		}
+		p.variants[value] = &nv
+	}
+	for value := range patch.variants {
+		errs = append(errs, &FileError{File: displayPath(origin, dir+"/variants/"+value), Msg: fmt.Sprintf("template %s has no variant %s to patch", t.Name, value)})
+	}
+	errs = append(errs, p.parse()...)
+	t.pack = &p
+	return t, errs
+}
+
+// layer is a folder of project files and partials: a shared layer (base,
+// sam, cdk) or a template's own files. Its templates are parsed on first
+// use.
+type layer struct {
+	name     string
+	files    []entry // written into the project
+	partials []entry // files under partials/: named blocks other files use
+	// variants holds the layers of variants/VALUE folders while a pack
+	// loads.
+	variants map[string]*layer
+
+	once sync.Once
+	errs []error
+}
+
+type entry struct {
+	rel  string // path within the layer folder
+	out  string // output path within the project
+	raw  []byte
+	tmpl *template.Template // for .tmpl files, once parsed
+	// src is the file's path as errors name it.
+	src string
+	// custom says the file comes from a LoadSource tree, not streamgen.
+	custom bool
+}
+
+func (e entry) isTemplate() bool { return strings.HasSuffix(e.rel, ".tmpl") }
+
+// PartialsDir is the folder of a layer or template whose files define the
+// named blocks ({{define "name"}}) the shared files use; they are not
+// written into the project.
+const PartialsDir = "partials"
+
+// loadLayer reads every file below dir. Files of a template's variants
+// (variants/VALUE/...) go to the layer's variants, its manifest nowhere.
+func loadLayer(fsys fs.FS, dir, name, origin string) (*layer, []error) {
+	l := &layer{name: name, variants: map[string]*layer{}}
+	var errs []error
+	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel := strings.TrimPrefix(p, dir+"/")
+		shown := displayPath(origin, p)
+		target := l
+		if v, rest, ok := strings.Cut(strings.TrimPrefix(rel, "variants/"), "/"); strings.HasPrefix(rel, "variants/") && ok {
+			switch rest {
+			case VariantManifestFile:
+				return nil
+			case ManifestFile:
+				errs = append(errs, &FileError{File: shown, Msg: "a variant's manifest is " + VariantManifestFile + ", with dependencies, values and infrastructure; rename it"})
+				return nil
+			}
+			if l.variants[v] == nil {
+				l.variants[v] = &layer{name: name + "/variants/" + v}
+			}
+			target, rel = l.variants[v], rest
+		} else if rel == ManifestFile {
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			errs = append(errs, &FileError{File: shown, Msg: "not a regular file (symbolic links are not followed); replace it with the file itself"})
+			return nil
+		}
+		raw, err := readLimited(fsys, p)
+		if err != nil {
+			errs = append(errs, &FileError{File: shown, Msg: err.Error()})
+			return nil
+		}
+		e := entry{rel: rel, out: strings.TrimSuffix(rel, ".tmpl"), raw: raw, src: shown, custom: origin != ""}
+		if strings.HasPrefix(rel, PartialsDir+"/") {
+			if !e.isTemplate() {
+				errs = append(errs, &FileError{File: shown, Msg: "files under partials/ define named blocks and must end in .tmpl"})
+				return nil
+			}
+			target.partials = append(target.partials, e)
+			return nil
+		}
+		if err := checkRelPath(e.out); err != nil {
+			errs = append(errs, &FileError{File: shown, Msg: "its output path is not usable: " + err.Error()})
+			return nil
+		}
+		if e.out == ManifestPath {
+			errs = append(errs, &FileError{File: shown, Msg: "streamgen writes " + ManifestPath + " itself; remove this file"})
+			return nil
+		}
+		target.files = append(target.files, e)
+		return nil
+	})
+	if err != nil {
+		errs = append(errs, &FileError{File: displayPath(origin, dir), Msg: fmt.Sprintf("cannot read the folder: %v", err)})
+	}
+	return l, errs
+}
+
+// overlay returns l with the files and partials of patch added, a patch
+// file replacing l's file at the same path.
+func (l *layer) overlay(patch *layer) *layer {
+	merge := func(base, add []entry) []entry {
+		out := slices.Clone(add)
+		for _, e := range base {
+			if !slices.ContainsFunc(add, func(p entry) bool { return p.rel == e.rel }) {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	return &layer{name: l.name, files: merge(l.files, patch.files), partials: merge(l.partials, patch.partials)}
+}
+
+// parse parses the layer's templates once, returning every problem.
+func (l *layer) parse() []error {
+	l.once.Do(func() {
+		for _, list := range [][]entry{l.files, l.partials} {
+			for i := range list {
+				e := &list[i]
+				if !e.isTemplate() {
+					continue
+				}
+				t, err := template.New(e.src).Option("missingkey=error").Funcs(funcs).Parse(string(e.raw))
+				if err != nil {
+					l.errs = append(l.errs, locate(err))
+					continue
+				}
+				e.tmpl = t
+			}
+		}
+	})
+	return l.errs
+}
+
+// parse parses the template's files and those of every variant.
+func (p *pack) parse() []error {
+	errs := p.files.parse()
+	for _, value := range slices.Sorted(maps.Keys(p.variants)) {
+		errs = append(errs, p.variants[value].files.parse()...)
+	}
+	return errs
 }
 
 // templateErrRE matches text/template's "template: NAME:LINE:[COL:] MSG".
 var templateErrRE = regexp.MustCompile(`^template: ([^:]+):(\d+):(?:\d+:)? ?(.*)$`)
 
-// locate turns a text/template error about a custom file into a
-// FileError with its file and line (templates are named by their path as
-// the user knows it). Other errors are returned as they are.
+// locate turns a text/template error into a FileError with its file and
+// line (templates are named by their path as errors show it). Other errors
+// are returned as they are.
 func locate(err error) error {
 	var fe *FileError
 	if errors.As(err, &fe) {
@@ -341,155 +606,112 @@ func locate(err error) error {
 	return err
 }
 
-func dedupeErrors(errs []error) []error {
-	var out []error
-	seen := map[string]bool{}
-	for _, e := range errs {
-		if !seen[e.Error()] {
-			seen[e.Error()] = true
-			out = append(out, e)
-		}
+// trialRender renders template name for each IaC (and each variant) with
+// sample values, so a template that cannot execute is reported on load
+// rather than on a user's first run.
+func (s *Source) trialRender(name string) []error {
+	t, _ := s.Template(name)
+	variants := []string{""}
+	if p, ok := t.param(t.pack.variantParam); ok {
+		variants = p.Choices
 	}
-	return out
-}
-
-// tree is a parsed template tree: the files of every top-level folder,
-// with templates parsed once.
-type tree struct {
-	layers map[string][]entry // top-level folder -> its files
-}
-
-type entry struct {
-	out  string             // output path within the project
-	tmpl *template.Template // nil for a verbatim file
-	raw  []byte
-	// src is the file's path as the user knows it, set for files of a
-	// custom tree, whose problems are reported against it.
-	src string
-}
-
-func displayPath(origin, p string) string {
-	if origin == "" {
-		return p
-	}
-	return strings.TrimSuffix(origin, "/") + "/" + p
-}
-
-// loadTree reads every file below a top-level folder of fsys and parses
-// the templates. origin prefixes the names templates report errors with;
-// every problem is returned, joined, along with the files that loaded.
-func loadTree(fsys fs.FS, origin string) (*tree, error) {
-	t := &tree{layers: map[string][]entry{}}
 	var errs []error
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		layer, rel, ok := strings.Cut(p, "/")
-		if !ok || rel == ManifestFile {
-			return nil // top-level files and manifests are not project files
-		}
-		name := displayPath(origin, p)
-		if !d.Type().IsRegular() {
-			errs = append(errs, &FileError{File: name, Msg: "not a regular file (symbolic links are not followed); replace it with the file itself"})
-			return nil
-		}
-		raw, err := readLimited(fsys, p)
-		if err != nil {
-			if origin == "" {
-				return err
+	for _, iac := range IaCChoices {
+		for _, v := range variants {
+			set := map[string]string{}
+			for _, p := range t.Params {
+				switch {
+				case p.Name == t.pack.variantParam && v != "":
+					set[p.Name] = v
+				case p.Required && len(p.Choices) > 0:
+					set[p.Name] = p.Choices[0]
+				case p.Required:
+					set[p.Name] = "sample"
+				}
 			}
-			errs = append(errs, &FileError{File: name, Msg: err.Error()})
-			return nil
-		}
-		e := entry{out: rel, raw: raw}
-		if origin != "" {
-			e.src = name
-		}
-		if strings.HasSuffix(rel, ".tmpl") {
-			e.out = strings.TrimSuffix(rel, ".tmpl")
-			e.tmpl, err = template.New(name).Option("missingkey=error").Funcs(funcs).Parse(string(raw))
-			if err != nil {
-				errs = append(errs, locate(err))
-				return nil
+			o := Options{Name: "sample-project", Template: name, IaC: iac, Set: set, Source: s}.WithDefaults()
+			d, err := newData(o)
+			if err == nil {
+				_, err = s.render(d)
 			}
+			errs = append(errs, flatten(err)...)
 		}
-		if err := checkRelPath(e.out); err != nil {
-			errs = append(errs, &FileError{File: name, Msg: "its output path is not usable: " + err.Error()})
-			return nil
-		}
-		if e.out == ManifestPath {
-			errs = append(errs, &FileError{File: name, Msg: "streamgen writes " + ManifestPath + " itself; remove this file"})
-			return nil
-		}
-		t.layers[layer] = append(t.layers[layer], e)
-		return nil
-	})
-	if err != nil {
-		if origin == "" {
-			return nil, fmt.Errorf("load templates: %w", err)
-		}
-		errs = append(errs, &FileError{File: origin, Msg: fmt.Sprintf("cannot read the template directory: %v", err)})
 	}
-	// The tree is returned even with errors, so a caller can go on and
-	// report problems in other files too.
-	return t, errors.Join(errs...)
+	return dedupeErrors(errs)
 }
 
 // render executes the layers base, IaC and template (then the template's
-// variant, if any), in that order; a later layer's file replaces an
-// earlier one's at the same path.
+// variant, if any), in that order: a later layer's file replaces an
+// earlier one's at the same path, and a later layer's {{define}} of a
+// block replaces an earlier one's.
 func (s *Source) render(d Data) (Files, error) {
-	tr, err := s.files()
-	if err != nil {
-		return nil, err
+	t, ok := s.Template(d.Template)
+	if !ok {
+		return nil, fmt.Errorf("no template %q", d.Template)
 	}
+	layers := []*layer{s.layers["base"], s.layers[d.IaC], t.pack.files}
+	if v := t.pack.variant(d.Variant); v != nil {
+		layers = append(layers, v.files)
+	}
+	var errs []error
+	set := template.New("").Option("missingkey=error").Funcs(funcs)
+	blocks := map[string]blockSource{}
 	byPath := map[string]entry{}
-	layers := []string{"base", d.IaC, d.Template}
-	if d.Variant != "" {
-		layers = append(layers, d.Template+"-"+d.Variant)
-	}
-	for _, layer := range layers {
-		files, ok := tr.layers[layer]
-		if !ok && layer != d.Template+"-"+d.Variant {
-			return nil, fmt.Errorf("template tree has no folder %q", layer)
+	for _, l := range layers {
+		if l == nil {
+			return nil, fmt.Errorf("the template tree has no layer for %s", d.IaC)
 		}
-		for _, e := range files {
+		if perrs := l.parse(); len(perrs) > 0 {
+			return nil, errors.Join(perrs...)
+		}
+		for _, e := range l.partials {
+			for _, def := range e.tmpl.Templates() {
+				if def.Name() != e.src && def.Tree != nil {
+					if _, err := set.AddParseTree(def.Name(), def.Tree); err != nil {
+						errs = append(errs, err)
+					}
+					blocks[def.Name()] = blockSource{file: e.src, line: 1 + bytes.Count(e.raw[:min(int(def.Tree.Root.Pos), len(e.raw))], []byte("\n"))}
+				}
+			}
+		}
+		for _, e := range l.files {
 			byPath[e.out] = e
 		}
 	}
+	if err := checkFragments(set, blocks, d); err != nil {
+		return nil, err
+	}
 	var files Files
-	var errs []error
 	paths := slices.Sorted(maps.Keys(byPath))
 	for i, p := range paths {
 		e := byPath[p]
 		if i+1 < len(paths) && strings.HasPrefix(paths[i+1], p+"/") {
 			culprit := e
-			if culprit.src == "" {
+			if !e.custom {
 				culprit = byPath[paths[i+1]]
 			}
-			errs = append(errs, culprit.fileError(fmt.Errorf("%s is both a file and a folder of the project (%s)", Quote(p), paths[i+1])))
+			errs = append(errs, &FileError{File: culprit.src, Msg: fmt.Sprintf("%s is both a file and a folder of the project (%s)", Quote(p), paths[i+1])})
 			continue
 		}
 		content := e.raw
 		if e.tmpl != nil {
-			var buf bytes.Buffer
-			if err := e.tmpl.Execute(&buf, d); err != nil {
-				if e.src != "" {
-					errs = append(errs, locate(err))
-				} else {
-					errs = append(errs, fmt.Errorf("render %s: %w", p, err))
-				}
+			out, err := execute(set, e, d)
+			if err != nil {
+				errs = append(errs, locate(err))
 				continue
 			}
-			content = buf.Bytes()
+			content = out
+		}
+		if p == "template.yaml" && d.IsSAM() && !d.House.IsZero() {
+			var err error
+			if content, err = applyHouseSAM(content, d.House); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", e.src, err))
+				continue
+			}
 		}
 		f, err := finish(p, content)
 		if err != nil {
-			errs = append(errs, e.fileError(err))
+			errs = append(errs, &FileError{File: e.src, Msg: err.Error()})
 			continue
 		}
 		files = append(files, f)
@@ -506,250 +728,53 @@ func (s *Source) render(d Data) (Files, error) {
 	return files, nil
 }
 
-// fileError reports err against the custom file e came from, if any.
-func (e entry) fileError(err error) error {
-	if e.src == "" {
-		return err
+// execute runs one file's template with the partials of set.
+func execute(set *template.Template, e entry, d Data) ([]byte, error) {
+	t, err := set.Clone()
+	if err != nil {
+		return nil, err
 	}
-	return &FileError{File: e.src, Msg: err.Error()}
+	bindInclude(t)
+	for _, def := range e.tmpl.Templates() {
+		if def.Tree == nil {
+			continue
+		}
+		if _, err := t.AddParseTree(def.Name(), def.Tree); err != nil {
+			return nil, err
+		}
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, e.src, d); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
-// manifestSchema is a custom template's streamgen.yaml.
-type manifestSchema struct {
-	Description     string            `yaml:"description"`
-	Summary         string            `yaml:"summary"`
-	Memory          int               `yaml:"memory"`
-	Timeout         int               `yaml:"timeout"`
-	Bundle          bool              `yaml:"bundle"`
-	Dependencies    map[string]string `yaml:"dependencies"`
-	DevDependencies map[string]string `yaml:"devDependencies"`
-	Params          []paramSchema     `yaml:"params"`
+// blockOutput renders the named block of set, "" if no layer defines it.
+func blockOutput(set *template.Template, name string, d Data) (string, error) {
+	if set.Lookup(name) == nil {
+		return "", nil
+	}
+	t, err := set.Clone()
+	if err != nil {
+		return "", err
+	}
+	bindInclude(t)
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, d); err != nil {
+		return "", locate(err)
+	}
+	return buf.String(), nil
 }
 
-type paramSchema struct {
-	Name     string            `yaml:"name"`
-	Help     string            `yaml:"help"`
-	Default  string            `yaml:"default"`
-	Choices  []string          `yaml:"choices"`
-	Pattern  string            `yaml:"pattern"`
-	Required bool              `yaml:"required"`
-	Ask      *bool             `yaml:"ask"`
-	When     map[string]string `yaml:"when"`
-}
-
-var (
-	templateNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
-	paramNameRE    = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9]{0,39}$`)
-	npmVersionRE   = regexp.MustCompile(`^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`)
-	npmPackageRE   = regexp.MustCompile(`^(@[a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*$`)
-)
-
-// parseManifest reads a streamgen.yaml. Every problem is a FileError
-// with the line of the offending key or value.
-func parseManifest(raw []byte, file, name string) (Template, []error) {
-	var errs []error
-	at := func(n *yaml.Node, format string, args ...any) {
-		line := 0
-		if n != nil {
-			line = n.Line
+// bindInclude makes {{include "name" .}} render t's block name.
+func bindInclude(t *template.Template) {
+	t.Funcs(template.FuncMap{"include": func(name string, data any) (string, error) {
+		if t.Lookup(name) == nil {
+			return "", fmt.Errorf("no layer or template defines the block %q", name)
 		}
-		errs = append(errs, &FileError{File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
-	}
-	if !templateNameRE.MatchString(name) {
-		at(nil, "the folder name %s is not a usable template name: use lowercase letters, digits and hyphens, starting with a letter", Quote(name))
-	}
-	switch name {
-	case "base", IaCSAM, IaCCDK:
-		at(nil, "%s is a shared folder, not a template; remove %s to patch its files", name, ManifestFile)
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return Template{}, []error{yamlError(file, err)}
-	}
-	if len(doc.Content) == 0 {
-		at(nil, "the manifest is empty; it needs at least a description")
-		return Template{}, errs
-	}
-	root := doc.Content[0]
-	checkKeys(root, reflectKeys(manifestSchema{}), at)
-	var m manifestSchema
-	if err := root.Decode(&m); err != nil {
-		return Template{}, []error{yamlError(file, err)}
-	}
-	t := Template{
-		Name:            name,
-		Description:     strings.TrimSpace(m.Description),
-		Summary:         strings.TrimSpace(cmp.Or(m.Summary, m.Description)),
-		Memory:          m.Memory,
-		Timeout:         m.Timeout,
-		Bundle:          m.Bundle,
-		Dependencies:    m.Dependencies,
-		DevDependencies: m.DevDependencies,
-	}
-	if t.Description == "" {
-		at(root, "description is missing; add one line saying what the template generates")
-	}
-	for _, f := range []struct{ key, value string }{{"description", t.Description}, {"summary", t.Summary}} {
-		if err := checkText(f.key, f.value); err != nil {
-			at(valueNode(root, f.key), "%v", err)
-		}
-	}
-	if m.Memory != 0 && ValidateMemory(m.Memory) != nil {
-		at(valueNode(root, "memory"), "memory %d is outside Lambda's %d-%d MB", m.Memory, MinMemory, MaxMemory)
-	}
-	if m.Timeout != 0 && ValidateTimeout(m.Timeout) != nil {
-		at(valueNode(root, "timeout"), "timeout %d is outside Lambda's %d-%d seconds", m.Timeout, MinTimeout, MaxTimeout)
-	}
-	for _, key := range []string{"dependencies", "devDependencies"} {
-		deps := map[string]string(m.Dependencies)
-		if key == "devDependencies" {
-			deps = m.DevDependencies
-		}
-		for _, pkg := range slices.Sorted(maps.Keys(deps)) {
-			n := valueNode(valueNode(root, key), pkg)
-			if !npmPackageRE.MatchString(pkg) {
-				at(n, "%s is not an npm package name", Quote(pkg))
-			}
-			if !npmVersionRE.MatchString(deps[pkg]) {
-				at(n, "%s: version %s is not an exact version; pin one such as 1.2.3, so every generated project gets the same code", pkg, Quote(deps[pkg]))
-			}
-		}
-	}
-	paramsNode := valueNode(root, "params")
-	for i, ps := range m.Params {
-		var n *yaml.Node
-		if paramsNode != nil && i < len(paramsNode.Content) {
-			n = paramsNode.Content[i]
-			checkKeys(n, reflectKeys(paramSchema{}), at)
-		}
-		p := Param{Name: ps.Name, Help: strings.TrimSpace(ps.Help), Default: ps.Default, Choices: ps.Choices, Pattern: ps.Pattern, Required: ps.Required, Ask: ps.Ask == nil || *ps.Ask, When: ps.When}
-		switch {
-		case !paramNameRE.MatchString(p.Name):
-			at(cmp.Or(valueNode(n, "name"), n), "parameter name %s must be letters and digits, starting with a letter (it becomes --set %s=VALUE)", Quote(p.Name), p.Name)
-		case slices.ContainsFunc(t.Params, func(q Param) bool { return q.Name == p.Name || q.Flag() == p.Flag() }):
-			at(valueNode(n, "name"), "parameter %s is declared twice", p.Name)
-		}
-		if p.Help == "" {
-			at(n, "parameter %s has no help; add one line for `streamgen list` and the wizard", p.Name)
-		}
-		for _, s := range append([]string{p.Help, p.Default, p.Pattern}, p.Choices...) {
-			if err := checkText("parameter "+p.Name, s); err != nil {
-				at(n, "%v", err)
-			}
-		}
-		if p.Required && p.Default != "" {
-			at(valueNode(n, "required"), "parameter %s is required but has a default; drop one of them", p.Name)
-		}
-		if p.Pattern != "" {
-			if _, err := regexp.Compile(p.Pattern); err != nil {
-				at(valueNode(n, "pattern"), "pattern of %s does not compile: %v", p.Name, err)
-			} else {
-				// Anchored, so the pattern must match the whole value.
-				p.Validate = patternValidator(p.Name, p.Pattern, regexp.MustCompile(`^(?:`+p.Pattern+`)$`))
-			}
-		}
-		if p.Default != "" {
-			if len(p.Choices) > 0 && !slices.Contains(p.Choices, p.Default) {
-				at(valueNode(n, "default"), "default %s of %s is not one of its choices", Quote(p.Default), p.Name)
-			}
-			if p.Validate != nil {
-				if err := p.Validate(p.Default); err != nil {
-					at(valueNode(n, "default"), "default of %s does not match its pattern", p.Name)
-				}
-			}
-		}
-		t.Params = append(t.Params, p)
-	}
-	for i, p := range t.Params {
-		for k, v := range p.When {
-			q, ok := t.param(k)
-			var n *yaml.Node
-			if paramsNode != nil && i < len(paramsNode.Content) {
-				n = valueNode(paramsNode.Content[i], "when")
-			}
-			switch {
-			case !ok || k == p.Name:
-				at(n, "parameter %s: when names %s, which is not another parameter of this template", p.Name, Quote(k))
-			case len(q.Choices) > 0 && !slices.Contains(q.Choices, v):
-				at(n, "parameter %s: when %s=%s can never hold: %s takes %s", p.Name, k, Quote(v), k, strings.Join(q.Choices, ", "))
-			}
-		}
-	}
-	return t, errs
-}
-
-func patternValidator(name, pattern string, re *regexp.Regexp) func(string) error {
-	return func(v string) error {
-		if re.MatchString(v) {
-			return nil
-		}
-		return invalid("--set "+name, v, "it does not match the pattern "+Quote(pattern), "see `streamgen list` for what "+name+" takes")
-	}
-}
-
-// yamlError converts a yaml.v3 error ("yaml: line 3: ...") into a
-// FileError with that line; a decoding error with several problems
-// becomes one FileError each.
-func yamlError(file string, err error) error {
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		var errs []error
-		for _, msg := range te.Errors {
-			errs = append(errs, lineError(file, msg))
-		}
-		return errors.Join(errs...)
-	}
-	return lineError(file, strings.TrimPrefix(err.Error(), "yaml: "))
-}
-
-var yamlLineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
-
-func lineError(file, msg string) error {
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &FileError{File: file, Line: line, Msg: m[2]}
-	}
-	return &FileError{File: file, Msg: msg}
-}
-
-// checkKeys reports keys of a mapping node that the schema does not know,
-// with their lines, so a typo such as "dependancies" is not ignored.
-func checkKeys(n *yaml.Node, known []string, at func(*yaml.Node, string, ...any)) {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return
-	}
-	seen := map[string]int{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
-		if !slices.Contains(known, k.Value) {
-			at(k, "unknown key %s; the keys are %s", Quote(k.Value), strings.Join(known, ", "))
-		}
-		if first, dup := seen[k.Value]; dup {
-			at(k, "%s is given twice (first on line %d); give it once", Quote(k.Value), first)
-		}
-		seen[k.Value] = k.Line
-	}
-}
-
-// reflectKeys lists the yaml keys of a schema struct.
-func reflectKeys(v any) []string {
-	t := reflect.TypeOf(v)
-	keys := make([]string, t.NumField())
-	for i := range keys {
-		keys[i], _, _ = strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
-	}
-	return keys
-}
-
-// valueNode returns the value node of key in mapping n, or nil.
-func valueNode(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
+		var buf bytes.Buffer
+		err := t.ExecuteTemplate(&buf, name, data)
+		return buf.String(), err
+	}})
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -48,7 +49,7 @@ func TestLoadSourceAddsATemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := src.Names(); strings.Join(got, ",") != "echo,s3-proxy,llm-stream,greeter" {
+	if got := src.Names(); strings.Join(got, ",") != "echo,llm-stream,s3-proxy,greeter" {
 		t.Errorf("names %v", got)
 	}
 	g, _ := src.Template("greeter")
@@ -102,7 +103,7 @@ func TestLoadSourcePatchesAndReplacesBuiltins(t *testing.T) {
 		"echo/src/extra.mjs":      "// extra\n",
 		"base/README.md.tmpl":     "# {{md .Name}} (house README)\n",
 		"README.md":               "top-level files are ignored\n",
-		"llm-stream-openai/x":     "variant folders can be patched too\n",
+		"llm-stream/variants/openai/x": "variant folders can be patched too\n",
 		"s3-proxy/streamgen.yaml": "description: the house S3 proxy\n",
 		"s3-proxy/src/index.mjs":  "// replaced entirely\n",
 	}), "house")
@@ -174,11 +175,11 @@ func TestLoadSourceErrorsNameFileAndLine(t *testing.T) {
 		{"patch with a broken template", map[string]string{"base/README.md.tmpl": "# {{.Name}\n"},
 			[]string{"house/base/README.md.tmpl:1: "}},
 		{"folder that is neither", map[string]string{"nope/src/a.mjs": "x\n"},
-			[]string{"house/nope: not a built-in folder", "has no streamgen.yaml"}},
+			[]string{"house/nope: has no streamgen.yaml, and is not a built-in layer or template"}},
 		{"manifest on a shared folder", map[string]string{"sam/streamgen.yaml": "description: x\n"},
-			[]string{"house/sam/streamgen.yaml: sam is a built-in folder, not a template"}},
-		{"manifest on a built-in variant folder", map[string]string{"llm-stream-openai/streamgen.yaml": "description: x\n"},
-			[]string{"house/llm-stream-openai/streamgen.yaml: llm-stream-openai is a built-in folder, not a template"}},
+			[]string{"house/sam/streamgen.yaml: sam is a built-in layer, not a template"}},
+		{"manifest in a variant folder", map[string]string{"llm-stream/variants/openai/streamgen.yaml": "description: x\n"},
+			[]string{"house/llm-stream/variants/openai/streamgen.yaml: a variant's manifest is variant.yaml"}},
 		{"duplicate keys", map[string]string{"t/streamgen.yaml": "description: x\nmemory: 256\nmemory: 512\n"},
 			[]string{`house/t/streamgen.yaml:3: mapping key "memory" already defined at line 2`}},
 		{"several type errors", map[string]string{"t/streamgen.yaml": "description: x\nmemory: lots\ntimeout: long\n"},
@@ -263,11 +264,15 @@ func TestReplacedBuiltinGetsNoBuiltinInfrastructure(t *testing.T) {
 // change what later renders see.
 func TestSourceTemplatesAreCopies(t *testing.T) {
 	ts := Builtin().Templates()
-	ts[1].Params[0].Help = "changed"
-	ts[1].Dependencies["evil"] = "1.0.0"
-	ts[2].Params[0].Choices[0] = "changed"
+	byName := func(name string) *Template {
+		i := slices.IndexFunc(ts, func(t Template) bool { return t.Name == name })
+		return &ts[i]
+	}
+	byName("s3-proxy").Params[0].Help = "changed"
+	byName("s3-proxy").Dependencies["evil"] = "1.0.0"
+	byName("llm-stream").Params[0].Choices[0] = "changed"
 	tpl, _ := Builtin().Template("s3-proxy")
-	tpl.VariantDependencies = nil
+	tpl.Params[1].Validate = nil
 	again, _ := Builtin().Template("s3-proxy")
 	if again.Params[0].Help == "changed" || again.Dependencies["evil"] != "" {
 		t.Error("a caller changed the built-in s3-proxy template")

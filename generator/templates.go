@@ -6,9 +6,11 @@ import (
 	"strings"
 )
 
-// Template describes one project template.
+// Template describes one template: a folder with a streamgen.yaml
+// manifest and the files it adds to a project. The built-in templates and
+// custom ones (see [LoadSource]) are read by the same loader.
 type Template struct {
-	// Name is what --template takes, e.g. "echo".
+	// Name is what --template takes, e.g. "echo": the folder's name.
 	Name string
 	// Description is the one line `streamgen list` prints.
 	Description string
@@ -17,7 +19,8 @@ type Template struct {
 	Summary string
 	// Params are the template's own parameters, set with --set KEY=VALUE.
 	Params []Param
-	// Dependencies are the handler's npm runtime dependencies, pinned.
+	// Dependencies are the handler's npm runtime dependencies, pinned;
+	// a variant may add its own.
 	Dependencies map[string]string
 	// DevDependencies are npm packages the project needs to build or test.
 	DevDependencies map[string]string
@@ -25,23 +28,14 @@ type Template struct {
 	// this template when not zero.
 	Memory  int
 	Timeout int
-	// VariantParam names the parameter that picks a variant of the
-	// template: its value v adds the template folder "<name>-<v>" as a
-	// last layer, and VariantDependencies[v] to the npm dependencies.
-	VariantParam        string
-	VariantDependencies map[string]map[string]string
-	// Check validates parameters against each other, after each passed
-	// its own validation; params holds every parameter, defaults included.
-	Check func(params map[string]string) []error
 	// Bundle says the handler is bundled with esbuild for deployment (SAM
 	// BuildMethod esbuild, CDK NodejsFunction). Templates without runtime
 	// dependencies deploy src/ as it is.
 	Bundle bool
 
-	// builtin is the template's name when it is one of streamgen's own;
-	// the shared files (README, SAM template, CDK stack) have sections
-	// for each built-in template that a custom one must not get.
-	builtin string
+	// pack holds what the manifest declares beyond these fields, and the
+	// folder's files.
+	pack *pack
 }
 
 // clone returns a deep copy, so callers cannot change a Source's templates
@@ -54,13 +48,6 @@ func (t Template) clone() Template {
 	}
 	t.Dependencies = maps.Clone(t.Dependencies)
 	t.DevDependencies = maps.Clone(t.DevDependencies)
-	if t.VariantDependencies != nil {
-		vd := make(map[string]map[string]string, len(t.VariantDependencies))
-		for k, v := range t.VariantDependencies {
-			vd[k] = maps.Clone(v)
-		}
-		t.VariantDependencies = vd
-	}
 	return t
 }
 
@@ -75,23 +62,25 @@ type Param struct {
 	Default string
 	// Choices, when set, are the only values accepted.
 	Choices []string
-	// Validate checks a value; nil accepts any text without control
-	// characters.
-	Validate func(value string) error
+	// Validator names the [Validator] that checks a value, if any.
+	Validator string
 	// Pattern, when set, is a regular expression (RE2 syntax) a whole value
-	// must match. Custom templates declare it in their manifest, since they
-	// cannot carry a Validate function.
+	// must match.
 	Pattern string
+	// Validate checks a value, from Validator and Pattern; nil accepts any
+	// text without control characters. field names the value in errors,
+	// e.g. "--set bucket".
+	Validate func(field, value string) error
 	// Required means there is no default: a run without a terminal fails
 	// unless the value is given.
 	Required bool
 	// Ask says the wizard asks for the parameter when it was not given;
 	// parameters without Ask take their default silently.
 	Ask bool
-	// When limits the parameter to projects whose other parameters have
-	// the given values, e.g. {"provider": "openai"}: the wizard asks it
-	// only then, and setting it otherwise is an error.
-	When map[string]string
+	// When limits the parameter to projects whose other parameters match,
+	// e.g. provider=openai: the wizard asks it only then, and setting it
+	// otherwise is an error.
+	When Condition
 }
 
 // Flag is the dedicated command-line flag for the parameter: its name in
@@ -122,86 +111,18 @@ func (p Param) Type() string {
 	return "string"
 }
 
-// applies reports whether p is in use given every parameter's value.
-func (p Param) applies(params map[string]string) bool {
-	for k, v := range p.When {
-		if params[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
-// builtinTemplates lists the templates embedded in streamgen, in the order
-// `streamgen list` shows them. Each has a folder of the same name in the
-// templates package.
-var builtinTemplates = []Template{
-	{
-		Name:        "echo",
-		Description: "Streams the request (method, path, query, headers, body) back in chunks; the smallest complete streaming function",
-		Summary:     "Streams each request back to the caller",
-	},
-	{
-		Name:        "s3-proxy",
-		Description: "Streams S3 objects through the Function URL at constant memory: ranges, conditional requests, HEAD, least-privilege IAM",
-		Summary:     "Streams S3 objects to the caller",
-		Params: []Param{
-			{Name: "bucket", Help: "an existing bucket to serve; without it the stack creates a private, encrypted bucket", Validate: validateBucketName, Ask: true},
-			{Name: "prefix", Help: "key prefix to serve, ending in \"/\" (e.g. public/); without it the whole bucket", Validate: validateKeyPrefix, Ask: true},
-		},
-		// Streaming 200 MB takes about 100 s at the 2 MB/s Lambda allows past
-		// the first 6 MB; more memory also brings more network bandwidth.
-		Memory:          512,
-		Timeout:         180,
-		Dependencies:    map[string]string{"@aws-sdk/client-s3": s3ClientVersion},
-		DevDependencies: map[string]string{"esbuild": esbuildVersion},
-		Bundle:          true,
-	},
-	{
-		Name:        "llm-stream",
-		Description: "Streams model tokens as Server-Sent Events from Amazon Bedrock or an OpenAI-compatible API, with cost guards",
-		Summary:     "Streams model tokens as Server-Sent Events",
-		Params: []Param{
-			{Name: "provider", Help: "bedrock (ConverseStream) or openai (any OpenAI-compatible Chat Completions API)", Default: "bedrock", Choices: []string{"bedrock", "openai"}, Ask: true},
-			{Name: "model", Help: "model id; bedrock default " + defaultBedrockModel + ", openai default " + defaultOpenAIModel, Validate: validateModelID, Ask: true},
-			{Name: "baseUrl", Help: "openai: the API's base URL as OpenAI's SDKs take it, /chat/completions is appended (default " + defaultOpenAIBaseURL + ")", Validate: validateBaseURL, Ask: true, When: map[string]string{"provider": "openai"}},
-			{Name: "apiKeyParameter", Help: "openai: SSM SecureString parameter holding the API key (default /NAME/openai-api-key)", Validate: validateSSMParameterName, Ask: true, When: map[string]string{"provider": "openai"}},
-			{Name: "corsOrigins", Help: "comma-separated origins allowed by CORS, e.g. https://app.example.com; none by default", Validate: validateCORSOrigins},
-		},
-		Check:        checkLLMParams,
-		Timeout:      300, // long generations; the handler stops upstream calls before it
-		VariantParam: "provider",
-		VariantDependencies: map[string]map[string]string{
-			"bedrock": {"@aws-sdk/client-bedrock-runtime": bedrockClientVersion},
-			"openai":  {"@aws-sdk/client-ssm": ssmClientVersion},
-		},
-		DevDependencies: map[string]string{"esbuild": esbuildVersion},
-		Bundle:          true,
-	},
-}
-
-func init() {
-	for i := range builtinTemplates {
-		builtinTemplates[i].builtin = builtinTemplates[i].Name
-	}
-}
-
-// Pinned npm versions the templates share.
-const (
-	s3ClientVersion      = "3.1175.0"
-	bedrockClientVersion = "3.1164.0"
-	ssmClientVersion     = "3.1169.0"
-	esbuildVersion       = "0.28.2"
-)
+// Applies reports whether the parameter is in use when the template's
+// parameters have the given values (see [Param.When]).
+func (p Param) Applies(params map[string]string) bool { return p.When.Holds(params) }
 
 // Templates returns the built-in templates; see [Builtin].
-func Templates() []Template { return builtin.Templates() }
+func Templates() []Template { return Builtin().Templates() }
 
 // TemplateNames returns the names of the built-in templates.
-func TemplateNames() []string { return builtin.Names() }
+func TemplateNames() []string { return Builtin().Names() }
 
 // TemplateByName returns the built-in template called name.
-func TemplateByName(name string) (Template, bool) { return builtin.Template(name) }
+func TemplateByName(name string) (Template, bool) { return Builtin().Template(name) }
 
 // ParamNames returns the names of t's parameters, in declaration order.
 func (t Template) ParamNames() []string {
@@ -221,9 +142,9 @@ func (t Template) param(name string) (Param, bool) {
 	return Param{}, false
 }
 
-// resolveParams returns every parameter of t with its value: the one set, or
-// the default.
-func (t Template) resolveParams(set map[string]string) map[string]string {
+// ResolveParams returns every parameter of t with its value: the one in
+// set, or the default.
+func (t Template) ResolveParams(set map[string]string) map[string]string {
 	out := map[string]string{}
 	for _, p := range t.Params {
 		out[p.Name] = p.Default

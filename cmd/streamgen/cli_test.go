@@ -282,7 +282,7 @@ func TestListVersionHelp(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("help exit %d", code)
 	}
-	for _, want := range []string{`--memory int`, "(default 256; s3-proxy 512)", "(default 30; s3-proxy 180; llm-stream 300)", `(default "nodejs24.x")`, `(default "arm64")`, `(default "iam")`, `(default "sam")`, "Examples:", "Exit codes"} {
+	for _, want := range []string{`--memory int`, "(default 256; s3-proxy 512)", "(default 30; llm-stream 300; s3-proxy 180)", `(default "nodejs24.x")`, `(default "arm64")`, `(default "iam")`, `(default "sam")`, "Examples:", "Exit codes"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("new --help lacks %q", want)
 		}

@@ -75,17 +75,19 @@ type templateJSON struct {
 }
 
 type paramJSON struct {
-	Name     string            `json:"name"`
-	Flag     string            `json:"flag,omitempty"` // dedicated flag, e.g. "--bucket"
-	Set      string            `json:"set"`            // e.g. "--set bucket=VALUE"
-	Type     string            `json:"type"`           // "string" or "choice"
-	Help     string            `json:"help"`
-	Default  string            `json:"default"`
-	Choices  []string          `json:"choices,omitempty"`
-	Pattern  string            `json:"pattern,omitempty"`
-	Required bool              `json:"required"`
-	Ask      bool              `json:"ask"` // the wizard asks for it
-	When     map[string]string `json:"when,omitempty"`
+	Name    string   `json:"name"`
+	Flag    string   `json:"flag,omitempty"` // dedicated flag, e.g. "--bucket"
+	Set     string   `json:"set"`            // e.g. "--set bucket=VALUE"
+	Type    string   `json:"type"`           // "string" or "choice"
+	Help    string   `json:"help"`
+	Default string   `json:"default"`
+	Choices []string `json:"choices,omitempty"`
+	Pattern string   `json:"pattern,omitempty"`
+	// Validator names the named validator that checks a value.
+	Validator string              `json:"validator,omitempty"`
+	Required  bool                `json:"required"`
+	Ask       bool                `json:"ask"` // the wizard asks for it
+	When      generator.Condition `json:"when,omitempty"`
 }
 
 type optionJSON struct {
@@ -111,7 +113,7 @@ func listResult(src *generator.Source) listJSON {
 		tj.Source = src.Origin(t.Name)
 		for _, p := range t.Params {
 			pj := paramJSON{Name: p.Name, Set: "--set " + p.Name + "=VALUE", Type: p.Type(), Help: p.Help, Default: p.Default,
-				Choices: p.Choices, Pattern: p.Pattern, Required: p.Required, Ask: p.Ask, When: p.When}
+				Choices: p.Choices, Pattern: p.Pattern, Validator: p.Validator, Required: p.Required, Ask: p.Ask, When: p.When}
 			if isParamFlag(p) {
 				pj.Flag = "--" + p.Flag()
 			}

@@ -26,18 +26,24 @@ export class LlmStreamCdkStack extends cdk.Stack {
     });
     logGroup.grantWrite(role);
 
-    // This model only: the inference profile, and the model in the regions
-    // the profile routes requests to.
+    // This inference profile only.
     role.addToPolicy(new iam.PolicyStatement({
       actions: ["bedrock:InvokeModelWithResponseStream"],
-      resources: [
-        cdk.Fn.sub("arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0"),
-        cdk.Fn.sub("arn:${AWS::Partition}:bedrock:*::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0"),
-      ],
+      resources: [cdk.Fn.sub("arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0")],
     }));
+
+    // The model, in whichever region the profile sends a request to,
+    // and only through the profile.
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ["bedrock:InvokeModelWithResponseStream"],
+      resources: [cdk.Fn.sub("arn:${AWS::Partition}:bedrock:*::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0")],
+      conditions: { StringEquals: { "bedrock:InferenceProfileArn": cdk.Fn.sub("arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0") } },
+    }));
+    // cdk-nag's AwsSolutions-IAM5 names the finding by the resource as it
+    // resolves, references written <LogicalId.Attribute>.
     cdk.Validations.of(role).acknowledge({
-      id: "AwsSolutions-IAM5[Resource::arn:\u003cAWS::Partition\u003e:bedrock:*::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0]",
-      reason: "An inference profile sends each request to this one model in whichever of its regions has capacity; the region wildcard stands for those regions only.",
+      id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0]",
+      reason: "The region wildcard stands for the regions the inference profile routes to, and the condition admits calls through that profile only.",
     });
 
     // NodejsFunction bundles src/index.mjs and its dependencies (the AWS SDK

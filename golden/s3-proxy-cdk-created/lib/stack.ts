@@ -55,26 +55,26 @@ export class S3ProxyCdkCreatedStack extends cdk.Stack {
       serverAccessLogsPrefix: "served-bucket/",
       removalPolicy: cdk.RemovalPolicy.RETAIN,
     });
-    const prefix = "";
 
-    // Read access to the served prefix only. GetObject also covers HEAD.
-    // ListBucket lets S3 answer 404 for a missing key instead of 403; the
-    // condition keeps listing inside the prefix.
+    // GetObject also covers HEAD requests.
     role.addToPolicy(new iam.PolicyStatement({
       actions: ["s3:GetObject"],
-      resources: [bucket.arnForObjects(`${prefix}*`)],
+      resources: [`arn:${cdk.Aws.PARTITION}:s3:::${bucket.bucketName}/*`],
     }));
+    // cdk-nag's AwsSolutions-IAM5 names the finding by the resource as it
+    // resolves, references written <LogicalId.Attribute>.
+    cdk.Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::<${this.getLogicalId(bucket.node.defaultChild as cdk.CfnElement)}>/*]`,
+      reason: "The function serves any object under the prefix (or in the bucket, without one); the wildcard stands for those object keys and nothing else.",
+    });
+
+    // With ListBucket S3 answers 404 for a missing key instead of
+    // 403; the condition keeps listing inside the served prefix.
     role.addToPolicy(new iam.PolicyStatement({
       actions: ["s3:ListBucket"],
-      resources: [bucket.bucketArn],
-      conditions: { StringLike: { "s3:prefix": `${prefix}*` } },
+      resources: [`arn:${cdk.Aws.PARTITION}:s3:::${bucket.bucketName}`],
+      conditions: { StringLike: { "s3:prefix": "*" } },
     }));
-    // cdk-nag names a wildcard finding by the resource as it resolves, a
-    // reference to a resource of this stack written <LogicalId.Attribute>.
-    cdk.Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(bucket.node.defaultChild as s3.CfnBucket)}.Arn>/${prefix}*]`,
-      reason: "The function serves any object in the bucket: the wildcard stands for the object keys of this one bucket, and nothing else.",
-    });
 
     // NodejsFunction bundles src/index.mjs and its dependencies (the AWS SDK
     // included, pinned by package.json) into one minified ES module with the
@@ -101,7 +101,7 @@ export class S3ProxyCdkCreatedStack extends cdk.Stack {
       role,
       environment: {
         BUCKET: bucket.bucketName,
-        PREFIX: prefix,
+        PREFIX: "",
       },
       // The URL is public: cap how many copies can run (and bill) at once.
       reservedConcurrentExecutions: 10,

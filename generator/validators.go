@@ -2,11 +2,124 @@ package generator
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
+
+// Validator is a named check a template's manifest can apply to a
+// parameter (validate: s3-bucket-name), for checks a pattern cannot say.
+// Every template, built-in or custom, uses the same ones.
+type Validator struct {
+	// Name is what a manifest's validate key takes.
+	Name string
+	// Doc says in one line what the validator accepts.
+	Doc string
+	// Check reports a bad value as an *InvalidError for field (e.g. "--set
+	// bucket"). It sees every value given, the empty one too.
+	Check func(field, value string) error
+	// Schema is what `streamgen schema` adds to the parameter's JSON
+	// Schema: patterns (ECMA-262 syntax that RE2 also reads), lengths and
+	// refused patterns, as strict as Check wherever JSON Schema can say it.
+	Schema map[string]any
+}
+
+// validators are the named validators, by name. Add one here to make it
+// available to every template.
+var validators = map[string]Validator{
+	"s3-bucket-name": {
+		Doc:   "an S3 general purpose bucket name",
+		Check: validateBucketName,
+		Schema: map[string]any{
+			"pattern": bucketNameRE.String(),
+			"not": map[string]any{"anyOf": []any{
+				map[string]any{"pattern": `\.\.`},
+				map[string]any{"pattern": `^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$`},
+				map[string]any{"pattern": `^(xn--|sthree-|amzn-s3-demo-)`},
+				map[string]any{"pattern": `(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$`},
+			}},
+		},
+	},
+	"s3-key-prefix": {
+		Doc:   `an S3 key prefix ending in "/", without wildcards, policy variables, quotes or spaces`,
+		Check: validateKeyPrefix,
+		Schema: map[string]any{
+			"pattern":   `^(?:[A-Za-z0-9!_.()=@,:+-]+/)+$`,
+			"maxLength": maxKeyPrefix,
+			"not":       map[string]any{"pattern": `(^|/)\.{1,2}/`},
+		},
+	},
+	"model-id": {
+		Doc:    "a model id: letters, digits and ._:/- only, at most 200 characters",
+		Check:  validateModelID,
+		Schema: map[string]any{"pattern": modelIDRE.String(), "not": map[string]any{"pattern": `\.\.`}},
+	},
+	"bedrock-model-id": {
+		Doc:    "an Amazon Bedrock foundation model id, optionally behind a cross-region inference profile prefix",
+		Check:  validateBedrockModelID,
+		Schema: map[string]any{"pattern": bedrockModelRE.String()},
+	},
+	"openai-base-url": {
+		Doc:   "the base URL of an OpenAI-compatible API as OpenAI's SDKs take it: https (http only for localhost), no credentials, query or /chat/completions",
+		Check: validateBaseURL,
+		Schema: map[string]any{
+			"pattern": `^(https://[^/?#\s'"` + "`" + `\\<>{}|^$@]+|http://(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?)(/[^?#\s'"` + "`" + `\\<>{}|^$]*)?$`,
+			"not":     map[string]any{"pattern": `/chat/completions/?$`},
+		},
+	},
+	"ssm-parameter-name": {
+		Doc:   "a fully qualified SSM parameter name, such as /my-app/api-key",
+		Check: validateSSMParameterName,
+		Schema: map[string]any{
+			"pattern":   ssmNameRE.String(),
+			"maxLength": 1011,
+			"not":       map[string]any{"pattern": `^/(?:[aA][wW][sS]|[sS][sS][mM])`},
+		},
+	},
+	"cors-origins": {
+		Doc:   "a comma-separated list of web origins (scheme://host[:port]), https or localhost, no wildcard",
+		Check: validateCORSOrigins,
+		Schema: map[string]any{
+			"pattern": `^(https://[A-Za-z0-9.-]+(:[0-9]{1,5})?|http://(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3})(:[0-9]{1,5})?)(,(https://[A-Za-z0-9.-]+(:[0-9]{1,5})?|http://(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3})(:[0-9]{1,5})?)){0,99}$`,
+		},
+	},
+	"dynamodb-table-name": {
+		Doc:    "a DynamoDB table name: 3-255 letters, digits and _.-",
+		Check:  patternCheck(regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`), "not a DynamoDB table name (3-255 letters, digits, \"_\", \".\" and \"-\")", "e.g. orders"),
+		Schema: map[string]any{"pattern": `^[A-Za-z0-9_.-]{3,255}$`},
+	},
+}
+
+func init() {
+	for name, v := range validators {
+		v.Name = name
+		validators[name] = v
+	}
+}
+
+// Validators returns the named validators, sorted by name.
+func Validators() []Validator {
+	out := make([]Validator, 0, len(validators))
+	for _, name := range slices.Sorted(maps.Keys(validators)) {
+		out = append(out, validators[name])
+	}
+	return out
+}
+
+func validatorNames() string { return strings.Join(slices.Sorted(maps.Keys(validators)), ", ") }
+
+// patternCheck is a Check that wants the whole value to match re.
+func patternCheck(re *regexp.Regexp, reason, hint string) func(field, value string) error {
+	return func(field, value string) error {
+		if !re.MatchString(value) {
+			return invalid(field, value, reason, hint)
+		}
+		return nil
+	}
+}
 
 // bucketNameRE is S3's rule for general purpose bucket names: 3 to 63
 // lowercase letters, digits, dots and hyphens, starting and ending with a
@@ -15,8 +128,7 @@ var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
 // validateBucketName applies S3's bucket naming rules, including the
 // prefixes and suffixes S3 reserves.
-func validateBucketName(name string) error {
-	const field = "--set bucket"
+func validateBucketName(field, name string) error {
 	hint := "S3 bucket names are 3-63 lowercase letters, digits, dots and hyphens, e.g. my-assets-bucket"
 	switch {
 	case !bucketNameRE.MatchString(name):
@@ -53,12 +165,11 @@ var keyPrefixRE = regexp.MustCompile(`^[A-Za-z0-9!_.()/=@,:+-]+$`)
 // maxKeyPrefix leaves room for keys under the prefix within S3's 1024 bytes.
 const maxKeyPrefix = 512
 
-// validateKeyPrefix checks the prefix the proxy may serve. It lands in an
-// IAM policy resource (arn:aws:s3:::BUCKET/PREFIX*), so nothing in it may
-// widen that resource, and it must end in "/" so that "reports/" cannot
-// also match "reports-private/".
-func validateKeyPrefix(prefix string) error {
-	const field = "--set prefix"
+// validateKeyPrefix checks a key prefix. It lands in an IAM policy resource
+// (arn:aws:s3:::BUCKET/PREFIX*), so nothing in it may widen that resource,
+// and it must end in "/" so that "reports/" cannot also match
+// "reports-private/".
+func validateKeyPrefix(field, prefix string) error {
 	hint := `use letters, digits and !_.()=@,:+-, segments separated by "/", ending in "/", e.g. public/`
 	switch {
 	case prefix == "":
@@ -80,23 +191,14 @@ func validateKeyPrefix(prefix string) error {
 	return nil
 }
 
-// Defaults of the llm-stream template.
-const (
-	defaultBedrockModel = "amazon.nova-lite-v1:0"
-	defaultOpenAIModel  = "gpt-4o-mini"
-	// defaultOpenAIBaseURL is the base as OpenAI's SDKs take it
-	// (OPENAI_BASE_URL): the handler appends /chat/completions.
-	defaultOpenAIBaseURL = "https://api.openai.com/v1"
-)
-
 // modelIDRE covers Bedrock model ids ("anthropic.claude-3-5-haiku-20241022-v1:0"),
 // inference profile ids ("us.anthropic..."), and OpenAI-style model names.
 var modelIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$`)
 
-func validateModelID(id string) error {
+func validateModelID(field, id string) error {
 	if !modelIDRE.MatchString(id) || strings.Contains(id, "..") {
-		return invalid("--set model", id, "not a model id (letters, digits and ._:/- only, at most 200 characters)",
-			"e.g. "+defaultBedrockModel+" for bedrock or "+defaultOpenAIModel+" for openai")
+		return invalid(field, id, "not a model id (letters, digits and ._:/- only, at most 200 characters)",
+			"e.g. amazon.nova-lite-v1:0 for Amazon Bedrock or gpt-4o-mini for OpenAI")
 	}
 	return nil
 }
@@ -105,18 +207,15 @@ func validateModelID(id string) error {
 // inference profile prefix ("us.", "eu.", "apac.", "global.", ...).
 var bedrockModelRE = regexp.MustCompile(`^(?:(?:us|eu|apac|us-gov|ca|jp|au|global)\.)?[a-z0-9-]+\.[a-z0-9][a-z0-9.:-]*$`)
 
-// inferenceProfilePrefix returns the cross-region inference profile prefix
-// of a Bedrock model id ("us."), or "".
-func inferenceProfilePrefix(id string) string {
-	if m := regexp.MustCompile(`^(us|eu|apac|us-gov|ca|jp|au|global)\.`).FindString(id); m != "" && strings.Count(id, ".") >= 2 {
-		return m
+func validateBedrockModelID(field, id string) error {
+	if !bedrockModelRE.MatchString(id) {
+		return invalid(field, id, "not a Bedrock model or inference profile id", "e.g. amazon.nova-lite-v1:0 or us.anthropic.claude-3-5-haiku-20241022-v1:0")
 	}
-	return ""
+	return nil
 }
 
-func validateBaseURL(raw string) error {
-	const field = "--set baseUrl"
-	hint := "give the API's base URL as OpenAI's SDKs take it, e.g. " + defaultOpenAIBaseURL + " (https, or http only for localhost)"
+func validateBaseURL(field, raw string) error {
+	hint := "give the API's base URL as OpenAI's SDKs take it, e.g. https://api.openai.com/v1 (https, or http only for localhost)"
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || u.Host == "" || u.Opaque != "":
@@ -148,8 +247,7 @@ func isLoopbackHost(h string) bool {
 // ssmNameRE is SSM's rule for a fully qualified parameter name.
 var ssmNameRE = regexp.MustCompile(`^(/[A-Za-z0-9_.-]+)+$`)
 
-func validateSSMParameterName(name string) error {
-	const field = "--set apiKeyParameter"
+func validateSSMParameterName(field, name string) error {
 	hint := "a fully qualified SSM parameter name, e.g. /my-app/openai-api-key"
 	lower := strings.ToLower(name)
 	switch {
@@ -167,8 +265,7 @@ var originRE = regexp.MustCompile(`^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$`)
 // validateCORSOrigins checks a comma-separated list of origins. "*" is
 // refused: an explicit list is what keeps other sites from using the
 // endpoint, and a wildcard must never meet credentials.
-func validateCORSOrigins(list string) error {
-	const field = "--set corsOrigins"
+func validateCORSOrigins(field, list string) error {
 	hint := "list exact origins separated by commas, e.g. https://app.example.com,http://localhost:5173"
 	seen := map[string]bool{}
 	for _, o := range strings.Split(list, ",") {
@@ -186,19 +283,7 @@ func validateCORSOrigins(list string) error {
 		seen[o] = true
 	}
 	if len(seen) > 100 {
-		return invalid(field, list, "Function URLs allow at most 100 origins", hint)
+		return invalid(field, list, "at most 100 origins are allowed", hint)
 	}
 	return nil
-}
-
-// checkLLMParams validates llm-stream parameters against the provider.
-func checkLLMParams(p map[string]string) []error {
-	var errs []error
-	switch p["provider"] {
-	case "bedrock":
-		if m := p["model"]; m != "" && !bedrockModelRE.MatchString(m) {
-			errs = append(errs, invalid("--set model", m, "not a Bedrock model or inference profile id", "e.g. "+defaultBedrockModel+" or us.anthropic.claude-3-5-haiku-20241022-v1:0"))
-		}
-	}
-	return errs
 }

@@ -22,8 +22,8 @@ var funcs = template.FuncMap{
 	"mdcode": markdownCode,
 
 	// Values from a manifest's patterns, for the infrastructure files.
-	"sam": func(v Value) string { return v.SAM() },
-	"cdk": func(v Value) string { return v.CDK() },
+	"sam":        func(v Value) string { return v.SAM() },
+	"cdk":        func(v Value) string { return v.CDK() },
 	"nagFinding": func(v Value) string { return v.NagFinding() },
 	// comment writes text as comment lines, each led by prefix (the
 	// indentation and the comment marker).

@@ -99,13 +99,13 @@ func TestLoadSourcePatchesAndReplacesBuiltins(t *testing.T) {
 	src, err := LoadSource(mapFS(map[string]string{
 		// A patch: one file of the built-in echo template is replaced, one
 		// added, one base file replaced; the rest stay.
-		"echo/src/index.mjs":      "// house handler\n",
-		"echo/src/extra.mjs":      "// extra\n",
-		"base/README.md.tmpl":     "# {{md .Name}} (house README)\n",
-		"README.md":               "top-level files are ignored\n",
+		"echo/src/index.mjs":           "// house handler\n",
+		"echo/src/extra.mjs":           "// extra\n",
+		"base/README.md.tmpl":          "# {{md .Name}} (house README)\n",
+		"README.md":                    "top-level files are ignored\n",
 		"llm-stream/variants/openai/x": "variant folders can be patched too\n",
-		"s3-proxy/streamgen.yaml": "description: the house S3 proxy\n",
-		"s3-proxy/src/index.mjs":  "// replaced entirely\n",
+		"s3-proxy/streamgen.yaml":      "description: the house S3 proxy\n",
+		"s3-proxy/src/index.mjs":       "// replaced entirely\n",
 	}), "house")
 	if err != nil {
 		t.Fatal(err)

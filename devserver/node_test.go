@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,12 +15,18 @@ import (
 	"github.com/streamgen/streamgen/internal/testtools"
 )
 
-func needNode(t *testing.T) {
+// needNode puts the Node.js release of runtime first on PATH for the
+// test, where the server looks node up, and records it.
+func needNode(t *testing.T, runtime string) {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not on PATH")
-	}
+	node := testtools.NodeFor(t, runtime)
+	t.Setenv("PATH", node.Dir()+string(os.PathListSeparator)+os.Getenv("PATH"))
+	testtools.Record(t, "on Node.js %s (%s)", node.Version, runtime)
 }
+
+// scenarioRuntime is the runtime of the scenario project: the one the real
+// runtime client is built for.
+const scenarioRuntime = testtools.RICRuntime
 
 // scenarioProject copies testdata/scenarios to a temporary project; with
 // ric, its node_modules is the real aws-lambda-ric that testtools
@@ -36,7 +41,7 @@ func scenarioProject(t *testing.T, ric bool) string {
 		}
 		os.WriteFile(filepath.Join(dir, name), b, 0o644)
 	}
-	os.WriteFile(filepath.Join(dir, ".streamgen.json"), []byte(`{"template":"test","answers":{"name":"scenarios","runtime":"nodejs22.x","memory":512,"timeout":10}}`), 0o644)
+	os.WriteFile(filepath.Join(dir, ".streamgen.json"), []byte(`{"template":"test","answers":{"name":"scenarios","runtime":"`+scenarioRuntime+`","memory":512,"timeout":10}}`), 0o644)
 	if ric {
 		if err := os.Symlink(testtools.RIC(t), filepath.Join(dir, "node_modules")); err != nil {
 			t.Fatal(err)
@@ -152,7 +157,7 @@ func checkScenarios(t *testing.T, url string) {
 
 // The built-in runtime client runs the scenarios as Lambda would.
 func TestNodeClientScenarios(t *testing.T) {
-	needNode(t)
+	needNode(t, scenarioRuntime)
 	url, log := nodeServer(t, scenarioProject(t, false), LaunchClient, "index.handler")
 	checkScenarios(t, url)
 	if t.Failed() {
@@ -166,8 +171,7 @@ func TestRICScenarios(t *testing.T) {
 		t.Skip("-short")
 	}
 	// The Node.js the client is built for: dev runs the `node` on PATH.
-	node := testtools.NodeFor(t, testtools.RICRuntime)
-	t.Setenv("PATH", node.Dir()+string(os.PathListSeparator)+os.Getenv("PATH"))
+	needNode(t, testtools.RICRuntime)
 	url, log := nodeServer(t, scenarioProject(t, true), LaunchRIC, "index.handler")
 	checkScenarios(t, url)
 	if t.Failed() {
@@ -177,7 +181,7 @@ func TestRICScenarios(t *testing.T) {
 
 // A buffered handler through the built-in client: its result and its error.
 func TestNodeClientBuffered(t *testing.T) {
-	needNode(t)
+	needNode(t, scenarioRuntime)
 	url, _ := nodeServer(t, scenarioProject(t, false), LaunchClient, "buffered.handler")
 	r := runScenario(t, url+"/")
 	if r.status != 200 || r.body != "buffered-body" || r.header.Get("Content-Type") != "text/plain" || r.header.Get("Set-Cookie") != "k=v" {
@@ -192,7 +196,7 @@ func TestNodeClientBuffered(t *testing.T) {
 // The function sees the event and the environment Lambda would give it,
 // and nothing else of streamgen's environment.
 func TestNodeClientEventAndEnvironment(t *testing.T) {
-	needNode(t)
+	needNode(t, scenarioRuntime)
 	url, _ := nodeServer(t, scenarioProject(t, false), LaunchClient, "index.handler")
 	r := runScenario(t, url+"/event?x=1")
 	var got struct {
@@ -217,7 +221,7 @@ func TestNodeClientEventAndEnvironment(t *testing.T) {
 
 // The golden echo project runs as generated.
 func TestNodeClientGoldenEcho(t *testing.T) {
-	needNode(t)
+	needNode(t, "nodejs24.x") // golden/echo-sam's runtime
 	url, _ := nodeServer(t, filepath.Join("..", "golden", "echo-sam"), LaunchClient, "")
 	req, _ := http.NewRequest("POST", url+"/echo?lang=en&tags=a&tags=b", strings.NewReader(`{"message":"hello"}`))
 	req.Header.Set("Content-Type", "application/json")

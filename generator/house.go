@@ -1,5 +1,7 @@
 package generator
 
+//go:generate sh -c "python3 gen_taggable.py > taggable_gen.go && gofmt -w taggable_gen.go"
+
 import (
 	"bytes"
 	"fmt"
@@ -80,6 +82,20 @@ func ParseHouse(raw []byte, file string) (*House, error) {
 	if root == nil {
 		return nil, joinFileErrors(mp.errs)
 	}
+	h := mp.house(root)
+	if len(mp.errs) > 0 {
+		return nil, joinFileErrors(mp.errs)
+	}
+	return h, nil
+}
+
+// house reads a house policy mapping (the root of a house file, or the
+// house key of a values file).
+func (mp *manifestParser) house(root *yaml.Node) *House {
+	var hs houseSchema
+	if !mp.decode(root, &hs) {
+		return nil
+	}
 	h := &House{PermissionsBoundary: hs.PermissionsBoundary, LogRetentionDays: hs.LogRetentionDays}
 	if n := valueNode(root, "tags"); n != nil {
 		if n.Kind != yaml.MappingNode {
@@ -113,10 +129,7 @@ func ParseHouse(raw []byte, file string) (*House, error) {
 			mp.at(n, "logRetentionDays %s is not one CloudWatch Logs accepts: %s", Quote(n.Value), retentionChoices())
 		}
 	}
-	if len(mp.errs) > 0 {
-		return nil, joinFileErrors(mp.errs)
-	}
-	return h, nil
+	return h
 }
 
 // Validate checks a house policy given in code, as ParseHouse checks a

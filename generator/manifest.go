@@ -204,6 +204,7 @@ type corsDecl struct {
 type checkDecl struct {
 	param    string
 	validate func(field, value string) error
+	schema   map[string]any // what `streamgen schema` says of it
 	when     Condition
 }
 
@@ -470,7 +471,7 @@ func (mp *manifestParser) check(n *yaml.Node, t *Template, names []string) (chec
 			mp.at(valueNode(n, "validate"), "there is no validator %s; the validators are %s", Quote(cs.Validate), validatorNames())
 			return c, false
 		}
-		c.validate = v.Check
+		c.validate, c.schema = v.Check, v.Schema
 	case cs.Pattern != "":
 		re, err := regexp.Compile(`^(?:` + cs.Pattern + `)$`)
 		if err != nil {
@@ -479,6 +480,7 @@ func (mp *manifestParser) check(n *yaml.Node, t *Template, names []string) (chec
 		}
 		reason := cmp.Or(cs.Message, "it does not match the pattern "+Quote(cs.Pattern))
 		c.validate = patternCheck(re, reason, "")
+		c.schema = map[string]any{"pattern": `^(?:` + cs.Pattern + `)$`}
 	default:
 		mp.at(n, "a check needs validate (a named validator) or pattern")
 		return c, false

@@ -313,6 +313,7 @@ func TestOpenAIBaseURLs(t *testing.T) {
 	}
 	for base, reason := range map[string]string{
 		"https://api.openai.com/v1/chat/completions": "appends /chat/completions itself",
+		"https://api.openai.com":                     "OpenAI's API is served under /v1",
 		"http://api.example.com/v1":                  "unencrypted",
 		"https://api.example.com/v1?x=1":             "query or fragment",
 	} {

@@ -67,7 +67,11 @@ var validators = map[string]Validator{
 		Check: validateBaseURL,
 		Schema: map[string]any{
 			"pattern": `^(https://[^/?#\s'"` + "`" + `\\<>{}|^$@]+|http://(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?)(/[^?#\s'"` + "`" + `\\<>{}|^$]*)?$`,
-			"not":     map[string]any{"pattern": `/chat/completions/?$`},
+			"not": map[string]any{"anyOf": []any{
+				map[string]any{"pattern": `/chat/completions/?$`},
+				// OpenAI's own API is served under /v1 only.
+				map[string]any{"pattern": `^https://api\.openai\.com(/?$|/([^v]|v[^1]|v1[^/]|v1/.))`},
+			}},
 		},
 	},
 	"ssm-parameter-name": {
@@ -232,6 +236,8 @@ func validateBaseURL(field, raw string) error {
 		return invalid(field, raw, "it contains characters a URL should not", hint)
 	case strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), "/chat/completions"):
 		return invalid(field, raw, "the handler appends /chat/completions itself", "give the base: "+Quote(strings.TrimSuffix(strings.TrimSuffix(raw, "/"), "/chat/completions")))
+	case u.Hostname() == "api.openai.com" && strings.Trim(u.Path, "/") != "v1":
+		return invalid(field, raw, "OpenAI's API is served under /v1", "use "+Quote("https://api.openai.com/v1"))
 	}
 	return nil
 }

@@ -21,7 +21,9 @@ import (
 //	  set:
 //	    bucket: my-assets
 //
-// Every key is optional; what is missing takes its default (or comes from
+// A house key holds the house policy (see [House]) the project follows, as
+// .streamgen.json records it. Every key is optional; what is missing takes
+// its default (or comes from
 // flags, which override the file). streamgenVersion is accepted and
 // ignored. file names the file in errors, which are *[FileError]s with
 // the line of the offending key. The returned options are not validated:
@@ -42,7 +44,7 @@ func ReadValues(raw []byte, file string) (Options, error) {
 	at := func(n *yaml.Node, format string, args ...any) {
 		errs = append(errs, &FileError{File: file, Line: n.Line, Msg: fmt.Sprintf(format, args...)})
 	}
-	checkKeys(root, []string{"template", "streamgenVersion", "answers"}, at)
+	checkKeys(root, []string{"template", "streamgenVersion", "answers", "house"}, at)
 	answers := valueNode(root, "answers")
 	answerKeys := []string{"name", "iac", "runtime", "arch", "memory", "timeout", "auth", "set"}
 	checkKeys(answers, answerKeys, at)
@@ -139,6 +141,11 @@ func ReadValues(raw []byte, file string) (Options, error) {
 		} else {
 			check("set", checkText("set."+k, v))
 		}
+	}
+	if n := valueNode(root, "house"); n != nil {
+		mp := &manifestParser{file: file}
+		o.House = mp.house(n)
+		errs = append(errs, mp.errs...)
 	}
 	if len(errs) > 0 {
 		slices.SortStableFunc(errs, func(a, b error) int { return a.(*FileError).Line - b.(*FileError).Line })

@@ -140,11 +140,12 @@ func TestS3ProxyAgainstS3Server(t *testing.T) {
 			switch {
 			case r.Rejected != "":
 				t.Errorf("cut mid-stream: invoke rejected (a hang or an unended stream): %s", r.Rejected)
-			// Up to 1 MiB reaches the caller: what the SDK had read but not
-			// yet handed on when the socket closed is dropped with it (Node.js
-			// 24 drops more of it than 20 did).
-			case r.StatusCode != 200 || r.BodyLength >= len(big) || r.BodyLength == 0 || r.BodyLength > 1<<20 || r.Error == nil:
-				t.Errorf("cut mid-stream: status %d, %d of %d bytes, error %v; want 200, a body cut at 1 MiB or before, and an error", r.StatusCode, r.BodyLength, len(big), r.Error)
+			// What reaches the caller is the 1 MiB S3 sent, less what the
+			// SDK's socket had read but not yet handed on when it closed:
+			// Node.js discards a destroyed stream's buffer, at most its
+			// high-water marks (64 KiB each on Node.js 22 and later).
+			case r.StatusCode != 200 || r.BodyLength > 1<<20 || r.BodyLength < 1<<20-256<<10 || r.Error == nil:
+				t.Errorf("cut mid-stream: status %d, %d of %d bytes, error %v; want 200, a body cut within 256 KiB below 1 MiB, and an error", r.StatusCode, r.BodyLength, len(big), r.Error)
 			}
 		})
 	}

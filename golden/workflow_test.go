@@ -91,8 +91,19 @@ func TestWorkflows(t *testing.T) {
 	}
 }
 
+// approvedPins are the actions generated workflows may use: each commit
+// checked to be the one its release tag names in the action's repository
+// (git rev-parse TAG^{commit}). A new pin goes here after that check.
+var approvedPins = map[string]string{
+	"actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1":                      "v7.0.1",
+	"actions/setup-node@820762786026740c76f36085b0efc47a31fe5020":                    "v7.0.0",
+	"actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97":                  "v7.0.0",
+	"aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c": "v6.2.3",
+	"aws-actions/setup-sam@89ddb14d60e682855e3fea4be85b3c56485de310":                 "v3",
+}
+
 // checkPins requires every action a workflow uses to be pinned to a full
-// commit SHA, with its version in a comment.
+// commit SHA from approvedPins, with its version in a comment.
 func checkPins(t *testing.T, workflow []byte) {
 	t.Helper()
 	uses := regexp.MustCompile(`(?m)^\s*(?:- )?uses: (\S+)(.*)$`).FindAllSubmatch(workflow, -1)
@@ -100,11 +111,16 @@ func checkPins(t *testing.T, workflow []byte) {
 		t.Error("the workflow uses no actions")
 	}
 	for _, u := range uses {
-		if !regexp.MustCompile(`^[\w.-]+/[\w.-]+@[0-9a-f]{40}$`).Match(u[1]) {
-			t.Errorf("uses: %s is not pinned to a full commit SHA", u[1])
+		action, comment := string(u[1]), string(u[2])
+		if !regexp.MustCompile(`^[\w.-]+/[\w.-]+@[0-9a-f]{40}$`).MatchString(action) {
+			t.Errorf("uses: %s is not pinned to a full commit SHA", action)
 		}
-		if !regexp.MustCompile(`^ # v\d+(\.\d+)*$`).Match(u[2]) {
-			t.Errorf("uses: %s has no version comment", u[1])
+		version, ok := approvedPins[action]
+		switch {
+		case !ok:
+			t.Errorf("uses: %s is not an approved pin; check the commit against the action's release tag and add it to approvedPins", action)
+		case comment != " # "+version:
+			t.Errorf("uses: %s: comment %q, want %q (the release the commit is)", action, comment, " # "+version)
 		}
 	}
 }

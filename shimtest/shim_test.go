@@ -1,7 +1,7 @@
 // Package shimtest runs the streamify shim's own node:test suite
 // (streamify.test.mjs beside this file) from go test, on the Node.js
 // release of every runtime a project can choose. The shim lives in
-// templates/base/src/streamify.mjs and is copied into every project; the
+// templates/layers/base/src/streamify.mjs and is copied into every project; the
 // suite checks it byte for byte against the captures of the real Lambda
 // runtime client, copied into testdata/ from the project's shared wire
 // captures.

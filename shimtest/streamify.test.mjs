@@ -1,4 +1,4 @@
-// Tests of the streamify shim (templates/base/src/streamify.mjs), the file
+// Tests of the streamify shim (templates/layers/base/src/streamify.mjs), the file
 // copied into every generated project. Run from the repository root:
 //   node --test shimtest/streamify.test.mjs
 // The wire tests compare the shim with captures of the real runtime client
@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { HttpResponseStream, invoke, streamifyResponse } from '../templates/base/src/streamify.mjs';
+import { HttpResponseStream, invoke, streamifyResponse } from '../templates/layers/base/src/streamify.mjs';
 import { streamedResponsesByMode } from './wire-log.mjs';
 
 const HTTP_INTEGRATION = 'application/vnd.awslambda.http-integration-response';

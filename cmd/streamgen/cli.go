@@ -194,7 +194,7 @@ error, 130 interrupted.`,
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
 	root.SetVersionTemplate("streamgen {{.Version}}\n")
-	root.AddCommand(a.newCommand(), a.listCommand(), a.versionCommand())
+	root.AddCommand(a.newCommand(), a.listCommand(), a.schemaCommand(), a.versionCommand())
 	root.AddCommand(a.devCommands()...)
 	return root
 }
@@ -224,6 +224,7 @@ type newFlags struct {
 	changed     map[string]bool // flags given on the command line
 	dir         string
 	values      string
+	house       string
 	templateDir string
 	force       bool
 	dryRun      bool
@@ -317,7 +318,8 @@ declined), 2 usage or validation error, 130 interrupted.`,
 		nf.params[name] = f.String(name, "", "same as --set; "+strings.Join(help[name], "; "))
 	}
 	f.StringVar(&nf.values, "values", "", "read answers from a YAML or JSON file shaped like .streamgen.json; flags override it")
-	f.StringVar(&nf.templateDir, "template-dir", "", "directory of custom templates that add to or patch the built-in ones")
+	f.StringVar(&nf.templateDir, "template-dir", "", "directory of custom templates that add to or patch the built-in ones (its house.yaml, if any, is the house policy)")
+	f.StringVar(&nf.house, "house", "", "house policy file (YAML or JSON): tags, permissionsBoundary, logRetentionDays for every stack")
 	f.StringVar(&nf.dir, "dir", "", "target directory (default ./NAME)")
 	f.BoolVar(&nf.force, "force", false, "write into a non-empty directory, overwriting only generated files")
 	f.BoolVar(&nf.dryRun, "dry-run", false, "print the files that would be written and write nothing")
@@ -566,6 +568,15 @@ func gatherOptions(nf newFlags, src *generator.Source) (generator.Options, map[s
 		}
 		o.Set = merged
 	}
+	if nf.house != "" {
+		raw, err := readValuesFile(nf.house)
+		if err != nil {
+			return o, nil, &generator.InvalidError{Field: "--house", Value: nf.house, Reason: err.Error(), Hint: "pass a YAML or JSON file with tags, permissionsBoundary or logRetentionDays"}
+		}
+		if o.House, err = generator.ParseHouse(raw, nf.house); err != nil {
+			return o, nil, err
+		}
+	}
 	o.Source = src
 	o.Version = streamgenVersion()
 	return o, given, nil
@@ -688,6 +699,47 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(generator.SanitizeMessage(s), "'", `'\''`) + "'"
+}
+
+func (a *app) schemaCommand() *cobra.Command {
+	var templateDir string
+	cmd := &cobra.Command{
+		Use:   "schema [TEMPLATE]",
+		Short: "Print the JSON Schema of a values file",
+		Long: `Print a JSON Schema (draft-07, self-contained) of a values file for
+TEMPLATE, or for any template: the options every template shares, the
+template's parameters with their titles, descriptions, choices, defaults,
+patterns and when they apply, and the house policy. A file that validates
+is one "streamgen new --values FILE" takes; form-driven portals (a
+Backstage software template's spec.parameters, for one) can build their
+forms from it.
+
+Exit codes: 0 success, 2 usage error (an unknown TEMPLATE, a bad
+--template-dir).`,
+		Example: `  streamgen schema s3-proxy > s3-proxy.schema.json
+  streamgen schema --template-dir ./templates house-stream`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			src, err := loadSource(templateDir)
+			if err != nil {
+				return err
+			}
+			name := ""
+			if len(args) > 0 {
+				name = args[0]
+			}
+			schema, err := src.Schema(name)
+			if err != nil {
+				return err
+			}
+			return a.printJSON(schema)
+		},
+	}
+	cmd.Flags().StringVar(&templateDir, "template-dir", "", "directory of custom templates that add to or patch the built-in ones")
+	cmd.ValidArgsFunction = func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return generator.TemplateNames(), cobra.ShellCompDirectiveNoFileComp
+	}
+	return cmd
 }
 
 func (a *app) listCommand() *cobra.Command {

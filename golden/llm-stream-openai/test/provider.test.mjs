@@ -81,7 +81,7 @@ test('reads MODEL_ID, BASE_URL and API_KEY_PARAMETER', () => {
   for (const [base, expected] of [
     ['https://api.openai.com/v1/', 'https://api.openai.com/v1'],
     ['https://generativelanguage.googleapis.com/v1beta/openai/', 'https://generativelanguage.googleapis.com/v1beta/openai'],
-    ['https://api.openai.com', 'https://api.openai.com'],
+    ['https://gateway.example.com', 'https://gateway.example.com'],
     ['https://gateway.example.com/openai/', 'https://gateway.example.com/openai'],
     ['http://127.0.0.1:8080', 'http://127.0.0.1:8080'],
     ['http://localhost:11434', 'http://localhost:11434'],
@@ -107,6 +107,7 @@ test('names every problem with the configuration', () => {
     [{ BASE_URL: 'ftp://127.0.0.1' }, /must start with https:\/\//],
     [{ BASE_URL: 'https://user:pw@api.example.com' }, 'BASE_URL must not hold credentials'],
     [{ BASE_URL: 'https://api.example.com/?key=1' }, /must not have a query or fragment/],
+    [{ BASE_URL: 'https://api.openai.com' }, /OpenAI's API is served under \/v1; use https:\/\/api.openai.com\/v1/],
     [{ BASE_URL: 'https://api.openai.com/v1/chat/completions' }, /without \/chat\/completions: that is appended to it/],
     [{ BASE_URL: 'https://api.openai.com/v1/chat/completions/' }, /without \/chat\/completions/],
     [{ API_KEY_PARAMETER: 'my-app/key' }, 'API_KEY_PARAMETER "my-app/key" is not an SSM parameter name or ARN'],

@@ -161,6 +161,9 @@ function parseBaseUrl(raw) {
   if (/\/chat\/completions$/.test(path)) {
     return { problem: `BASE_URL ${JSON.stringify(raw)} must be the API's base, without /chat/completions: that is appended to it` };
   }
+  if (url.hostname === 'api.openai.com' && path !== '/v1') {
+    return { problem: `BASE_URL ${JSON.stringify(raw)}: OpenAI's API is served under /v1; use https://api.openai.com/v1` };
+  }
   return { baseUrl: url.origin + path };
 }
 

@@ -16,8 +16,10 @@ const SchemaDraft = "http://json-schema.org/draft-07/schema#"
 // when they apply), and the house policy. Form-driven portals take this
 // shape for their parameters (a Backstage software template takes it as
 // spec.parameters). A file the CLI refuses fails the schema wherever JSON
-// Schema can say why; a few checks have no schema (a name shadowing a
-// Node.js core module is one it can say, the bucket rules too).
+// Schema can say why (the bucket naming rules, parameters that apply only
+// with others, the template's cross-parameter checks, the house policy's
+// rules); what it cannot say is an origin listed twice in a list of CORS
+// origins.
 func (s *Source) Schema(name string) (map[string]any, error) {
 	var ts []Template
 	if name == "" {
@@ -74,6 +76,10 @@ func (s *Source) Schema(name string) (map[string]any, error) {
 		root["required"] = []any{"template"}
 		props := answers["properties"].(map[string]any)
 		props["set"] = paramsSchema(t)
+		if needsSet(t) {
+			answers["required"] = []any{"set"}
+			root["required"] = []any{"template", "answers"}
+		}
 		props["memory"].(map[string]any)["default"] = cmpOr(t.Memory, DefaultMemory)
 		props["timeout"].(map[string]any)["default"] = cmpOr(t.Timeout, DefaultTimeout)
 		return root, nil
@@ -86,10 +92,12 @@ func (s *Source) Schema(name string) (map[string]any, error) {
 		if t.Name == DefaultTemplate {
 			cond = map[string]any{"anyOf": []any{cond, map[string]any{"not": map[string]any{"required": []any{"template"}}}}}
 		}
-		branches = append(branches, map[string]any{
-			"if":   cond,
-			"then": map[string]any{"properties": map[string]any{"answers": map[string]any{"properties": map[string]any{"set": paramsSchema(t)}}}},
-		})
+		then := map[string]any{"properties": map[string]any{"answers": map[string]any{"properties": map[string]any{"set": paramsSchema(t)}}}}
+		if needsSet(t) {
+			then["required"] = []any{"answers"}
+			then["properties"].(map[string]any)["answers"].(map[string]any)["required"] = []any{"set"}
+		}
+		branches = append(branches, map[string]any{"if": cond, "then": then})
 	}
 	root["allOf"] = branches
 	return root, nil
@@ -116,6 +124,17 @@ func choiceSchema(title, desc string, choices []string, def string) map[string]a
 
 func intSchema(title, desc string, min, max int) map[string]any {
 	return map[string]any{"title": title, "description": desc, "type": "integer", "minimum": min, "maximum": max}
+}
+
+// needsSet reports whether a values file for t must have answers.set: t
+// has a parameter that is required whatever the others are.
+func needsSet(t Template) bool {
+	for _, p := range t.Params {
+		if p.Required && len(p.When) == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // paramsSchema is the schema of answers.set for t: each parameter, where

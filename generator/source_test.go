@@ -144,6 +144,25 @@ func TestLoadSourcePatchesAndReplacesBuiltins(t *testing.T) {
 	}
 }
 
+// infra is a manifest with the given infrastructure: block.
+func infra(body string) string { return "description: x\ninfrastructure:\n" + body }
+
+// table declares a queue, which partials must create.
+const table = `description: x
+infrastructure:
+  resources:
+    - name: Jobs
+      type: AWS::SQS::Queue
+      cdk: jobs
+      cdkImports: {sqs: aws-cdk-lib/aws-sqs}
+`
+
+func samTable(props string) string {
+	return "{{define \"sam.resources\"}}\n  Jobs:\n    Type: AWS::SQS::Queue\n" + props + "{{end}}\n"
+}
+
+const cdkTable = "{{define \"cdk.resources\"}}\n    const jobs = new sqs.Queue(this, \"Jobs\");\n{{end}}\n"
+
 func TestLoadSourceErrorsNameFileAndLine(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -190,6 +209,31 @@ func TestLoadSourceErrorsNameFileAndLine(t *testing.T) {
 			[]string{`house/echo/README.md/x: "README.md" is both a file and a folder`}},
 		{"generated manifest path", map[string]string{"t/streamgen.yaml": "description: x\n", "t/.streamgen.json": "{}\n"},
 			[]string{"house/t/.streamgen.json: streamgen writes .streamgen.json itself"}},
+		// Infrastructure declarations.
+		{"a * resource", map[string]string{"t/streamgen.yaml": infra("  policies:\n    - name: p\n      statements:\n        - actions: [s3:GetObject]\n          resources: [\"*\"]\n")},
+			[]string{`house/t/streamgen.yaml:7: resource "*" allows the actions on every resource`}},
+		{"a wildcard action", map[string]string{"t/streamgen.yaml": infra("  policies:\n    - name: p\n      statements:\n        - actions: [\"s3:*\"]\n          resources: [\"arn:aws:s3:::b\"]\n")},
+			[]string{`house/t/streamgen.yaml:6: action "s3:*" has a wildcard`}},
+		{"a wildcard resource without a reason", map[string]string{"t/streamgen.yaml": infra("  policies:\n    - name: p\n      statements:\n        - actions: [s3:GetObject]\n          resources: [\"arn:aws:s3:::b/*\"]\n")},
+			[]string{`house/t/streamgen.yaml:6: a resource has a wildcard: give wildcardReason`}},
+		{"an unknown infrastructure key", map[string]string{"t/streamgen.yaml": infra("  enviroment: []\n")},
+			[]string{`house/t/streamgen.yaml:3: unknown key "enviroment"`}},
+		{"a reference to a resource that does not exist", map[string]string{"t/streamgen.yaml": infra("  environment:\n    - name: TABLE\n      value: \"${Table}\"\n")},
+			[]string{`house/t/streamgen.yaml:5: "${Table}" refers to ${Table}, which is not a resource this template declares`}},
+		{"a reference to an unknown parameter", map[string]string{"t/streamgen.yaml": infra("  outputs:\n    - name: Out\n      description: d\n      value: \"${param:nope}\"\n")},
+			[]string{`house/t/streamgen.yaml:6: "${param:nope}" refers to ${param:nope}, which is not a parameter`}},
+		{"a SAM fragment that does not parse", map[string]string{"t/streamgen.yaml": table, "t/partials/infra.tmpl": samTable("    Properties: [\n") + cdkTable},
+			[]string{"house/t/partials/infra.tmpl:4: the sam.resources block does not render valid YAML"}},
+		{"a SAM fragment without the declared resource", map[string]string{"t/streamgen.yaml": table, "t/partials/infra.tmpl": "{{define \"sam.resources\"}}\n  Other:\n    Type: AWS::SQS::Queue\n{{end}}\n" + cdkTable},
+			[]string{"house/t/partials/infra.tmpl:2: sam.resources creates Other, which the manifest does not declare", "declares resource Jobs, which sam.resources does not create"}},
+		{"a CDK fragment that does not parse", map[string]string{"t/streamgen.yaml": table, "t/partials/infra.tmpl": samTable("") + "{{define \"cdk.resources\"}}\n    const jobs = new sqs.Queue(this, \"Jobs\", {\n      fifo: true,\n{{end}}\n"},
+			[]string{"house/t/partials/infra.tmpl:6: the cdk.resources block does not render TypeScript that parses: the { opened here is never closed"}},
+		{"a CDK fragment without the construct", map[string]string{"t/streamgen.yaml": table, "t/partials/infra.tmpl": samTable("") + "{{define \"cdk.resources\"}}\n    const queue = new sqs.Queue(this, \"Q\");\n{{end}}\n"},
+			[]string{"the CDK construct of Jobs is jobs, which cdk.resources does not define"}},
+		{"a house tag key over 128 characters", map[string]string{"house.yaml": "tags:\n  " + strings.Repeat("k", 129) + ": v\n"},
+			[]string{"house/house.yaml:2: tag key \"kkk", "is 129 characters; AWS allows at most 128"}},
+		{"a bad house policy", map[string]string{"house.yaml": "tags:\n  aws:team: x\n  team: 42\npermissionsBoundary: arn:aws:iam::1:policy/x\nlogRetentionDays: 31\nlogRetention: 30\n"},
+			[]string{"house/house.yaml:2: tag key \"aws:team\": AWS reserves", "house/house.yaml:4: permissionsBoundary", "house/house.yaml:5: logRetentionDays \"31\" is not one CloudWatch Logs accepts", `house/house.yaml:6: unknown key "logRetention"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadSource(mapFS(tc.files), "house")

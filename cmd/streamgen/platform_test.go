@@ -307,3 +307,63 @@ func TestValuesFileErrorsNameTheFile(t *testing.T) {
 		t.Errorf("exit %d: %s", code, stderr)
 	}
 }
+
+// Broken template packs and house policies are refused with their file and
+// line, exit 2, and nothing is written.
+func TestBadPacksAndHouseWriteNothing(t *testing.T) {
+	out := t.TempDir()
+	t.Chdir(out)
+	wild := writeTree(t, map[string]string{"greeter/streamgen.yaml": "description: x\ninfrastructure:\n  policies:\n    - name: p\n      statements:\n        - actions: [s3:GetObject]\n          resources: [\"*\"]\n"})
+	longTag := writeTree(t, map[string]string{"house.yaml": "tags:\n  " + strings.Repeat("k", 129) + ": v\n"})
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"a * resource", []string{"new", "demo", "--template-dir", wild, "--template", "greeter"}, filepath.Join(wild, "greeter/streamgen.yaml") + `:7: resource "*" allows the actions on every resource`},
+		{"a house tag key over 128 characters in --house", []string{"new", "demo", "--house", filepath.Join(longTag, "house.yaml")}, filepath.Join(longTag, "house.yaml") + ":2: tag key"},
+		{"a house tag key over 128 characters in a template dir", []string{"new", "demo", "--template-dir", longTag}, filepath.Join(longTag, "house.yaml") + ":2: tag key"},
+		{"a missing house file", []string{"new", "demo", "--house", "nope.yaml"}, `invalid --house "nope.yaml": cannot read it`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := snapshot(t, out)
+			code, _, stderr := runCLI(t, tc.args...)
+			if code != exitUsage || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant %q", code, stderr, tc.want)
+			}
+			if !mapsEqual(before, snapshot(t, out)) {
+				t.Error("a refused run wrote files")
+			}
+		})
+	}
+
+	// A good house file is applied and recorded; the record regenerates
+	// the same project.
+	house := writeTree(t, map[string]string{"house.yaml": "tags: {team: payments}\nlogRetentionDays: 90\n"})
+	code, _, stderr := runCLI(t, "new", "housed", "--house", filepath.Join(house, "house.yaml"), "--no-input")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	manifest, err := os.ReadFile(filepath.Join(out, "housed", ".streamgen.json"))
+	if err != nil || !strings.Contains(string(manifest), `"house": {`) || !strings.Contains(string(manifest), `"logRetentionDays": 90`) {
+		t.Fatalf(".streamgen.json does not record the house policy (%v):\n%s", err, manifest)
+	}
+	tmpl, _ := os.ReadFile(filepath.Join(out, "housed", "template.yaml"))
+	if !strings.Contains(string(tmpl), "RetentionInDays: 90") || !strings.Contains(string(tmpl), `"team": "payments"`) {
+		t.Errorf("template.yaml does not follow the house policy:\n%s", tmpl)
+	}
+	code, _, stderr = runCLI(t, "new", "--values", filepath.Join(out, "housed", ".streamgen.json"), "--dir", "again", "--no-input")
+	if code != exitOK {
+		t.Fatalf("regenerate: exit %d: %s", code, stderr)
+	}
+	rel := func(dir string) map[string]string {
+		m := map[string]string{}
+		for p, v := range snapshot(t, dir) {
+			m[strings.TrimPrefix(p, dir)] = v
+		}
+		return m
+	}
+	if a, b := rel(filepath.Join(out, "housed")), rel(filepath.Join(out, "again")); !mapsEqual(a, b) || len(a) < 5 {
+		t.Errorf("the project regenerated from its .streamgen.json differs (%d and %d files)", len(a), len(b))
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"text/template"
 )
@@ -51,11 +50,11 @@ var funcs = template.FuncMap{
 // yamlPlainRE matches text YAML reads as the same string unquoted: it
 // starts with a letter or digit, holds no ": " or " #", and does not end in
 // ":" or a space.
-var yamlPlainRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 _./:()'=@+,-]*$`)
+var yamlPlainRE = lazyRE(`^[A-Za-z0-9][A-Za-z0-9 _./:()'=@+,-]*$`)
 
 // yamlSpecial are plain scalars YAML (1.1 or 1.2) reads as something other
 // than a string.
-var yamlSpecial = regexp.MustCompile(`^(?i:y|yes|n|no|true|false|on|off|null|~|[-+]?[0-9][0-9_.:eE+-]*|0x[0-9a-f]+|0o[0-7]+|\.inf|\.nan)$`)
+var yamlSpecial = lazyRE(`^(?i:y|yes|n|no|true|false|on|off|null|~|[-+]?[0-9][0-9_.:eE+-]*|0x[0-9a-f]+|0o[0-7]+|\.inf|\.nan)$`)
 
 func yamlPlain(s string) string {
 	if !yamlPlainRE.MatchString(s) || yamlSpecial.MatchString(s) || strings.Contains(s, ": ") ||
@@ -111,7 +110,7 @@ func jsonString(s string) string {
 }
 
 // safeShellWord matches words that need no quoting in POSIX sh.
-var safeShellWord = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
+var safeShellWord = lazyRE(`^[A-Za-z0-9_@%+=:,./-]+$`)
 
 // shellWord encodes s as a single POSIX shell word: unchanged when it is
 // plainly safe, otherwise single-quoted, with each single quote inside
@@ -156,7 +155,7 @@ const markdownInline = "\\`*_[]<>&|~"
 // line: an ATX heading ("# "), a list item ("- ", "+ ", "1. ", "1) "), and a
 // line of only "-" or "=" (a thematic break or setext underline). The first
 // group is the text before the character to escape.
-var markdownBlockStart = regexp.MustCompile(`^(?:()#{1,6}(?:[ \t]|$)|()[-+](?:[ \t]|$)|(\d{1,9})[.)](?:[ \t]|$)|()[-=][-= \t]*$)`)
+var markdownBlockStart = lazyRE(`^(?:()#{1,6}(?:[ \t]|$)|()[-+](?:[ \t]|$)|(\d{1,9})[.)](?:[ \t]|$)|()[-=][-= \t]*$)`)
 
 // markdownText escapes s for Markdown prose with backslashes, as CommonMark
 // allows for any ASCII punctuation. Inline syntax characters are escaped

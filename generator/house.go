@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,9 +63,9 @@ type houseSchema struct {
 var (
 	// tagTextRE is what tag keys and values may hold in every AWS service:
 	// letters, digits, spaces and _.:/=+-@ (Unicode letters included).
-	tagTextRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	tagTextRE = lazyRE(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 	// boundaryARNRE is a customer or AWS managed policy's ARN.
-	boundaryARNRE = regexp.MustCompile(`^arn:aws(?:-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f)?:iam::(?:\d{12}|aws):policy/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,128}$`)
+	boundaryARNRE = lazyRE(`^arn:aws(?:-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f)?:iam::(?:\d{12}|aws):policy/(?:[\w+=,.@-]+/)*[\w+=,.@-]+$`)
 )
 
 // maxTags is what most AWS resources take; the SAM transform's own tag

@@ -209,18 +209,18 @@ type checkDecl struct {
 }
 
 var (
-	templateNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
-	paramNameRE    = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9]{0,39}$`)
-	npmVersionRE   = regexp.MustCompile(`^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`)
-	npmPackageRE   = regexp.MustCompile(`^(@[a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*$`)
-	envNameRE      = regexp.MustCompile(`^[A-Z_][A-Z0-9_]{0,127}$`)
-	logicalIDRE    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{0,254}$`)
-	policyNameRE   = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,128}$`)
-	actionRE       = regexp.MustCompile(`^[a-z0-9-]+:[A-Za-z0-9*]+$`)
-	tsIdentRE      = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
-	tsExprRE       = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$`)
-	cfnTypeRE      = regexp.MustCompile(`^[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+$`)
-	importPathRE   = regexp.MustCompile(`^(@[a-z0-9-]+/)?[a-z0-9-]+(/[a-z0-9-]+)*$`)
+	templateNameRE = boundedRE(`^[a-z][a-z0-9-]*$`, 1, 40)
+	paramNameRE    = boundedRE(`^[a-zA-Z][a-zA-Z0-9]*$`, 1, 40)
+	npmVersionRE   = lazyRE(`^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`)
+	npmPackageRE   = lazyRE(`^(@[a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*$`)
+	envNameRE      = boundedRE(`^[A-Z_][A-Z0-9_]*$`, 1, 128)
+	logicalIDRE    = boundedRE(`^[A-Za-z][A-Za-z0-9]*$`, 1, 255)
+	policyNameRE   = boundedRE(`^[A-Za-z0-9+=,.@_-]+$`, 1, 128)
+	actionRE       = lazyRE(`^[a-z0-9-]+:[A-Za-z0-9*]+$`)
+	tsIdentRE      = lazyRE(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
+	tsExprRE       = lazyRE(`^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$`)
+	cfnTypeRE      = lazyRE(`^[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+$`)
+	importPathRE   = lazyRE(`^(@[a-z0-9-]+/)?[a-z0-9-]+(/[a-z0-9-]+)*$`)
 	httpMethods    = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "*"}
 )
 
@@ -841,7 +841,7 @@ func yamlError(file string, err error) error {
 	return lineError(file, strings.TrimPrefix(err.Error(), "yaml: "))
 }
 
-var yamlLineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
+var yamlLineRE = lazyRE(`^line (\d+): (.*)$`)
 
 func lineError(file, msg string) error {
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {

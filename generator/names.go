@@ -2,7 +2,6 @@ package generator
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,7 +30,7 @@ var nodeBuiltins = strings.Fields(`
 	worker_threads zlib`)
 
 // stackNameRE is CloudFormation's rule for stack names.
-var stackNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`)
+var stackNameRE = lazyRE(`^[A-Za-z][A-Za-z0-9-]*$`)
 
 // ValidateName checks a project name. It must be a valid name for a new npm
 // package (lowercase, at most 214 characters, no leading "." or "_", URL-safe,

@@ -60,9 +60,9 @@ var pseudoParams = map[string]string{
 }
 
 var (
-	patternVarRE = regexp.MustCompile(`\$\{([^}]*)\}`)
-	resourceRE   = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9]{0,254})(?:\.([A-Za-z][A-Za-z0-9.]{0,254}))?$`)
-	nameRE       = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{0,39}$`)
+	patternVarRE = lazyRE(`\$\{([^}]*)\}`)
+	resourceRE   = lazyRE(`^([A-Za-z][A-Za-z0-9]*)(?:\.([A-Za-z][A-Za-z0-9.]*))?$`)
+	nameRE       = boundedRE(`^[A-Za-z][A-Za-z0-9]*$`, 1, 40)
 )
 
 // parsePattern splits s into literal text and variables, refusing a
@@ -299,7 +299,7 @@ func templateLiteralText(s string) string {
 
 // subVarRE matches a ${Name} or ${Name.Attribute} variable of an Fn::Sub
 // string.
-var subVarRE = regexp.MustCompile(`\$\{([A-Za-z0-9:.]+)\}`)
+var subVarRE = lazyRE(`\$\{([A-Za-z0-9:.]+)\}`)
 
 // nagName writes an Fn::Sub string the way cdk-nag names a finding about
 // it: each ${X} reference becomes <X>, as in

@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -458,9 +457,12 @@ type layer struct {
 }
 
 type entry struct {
-	rel  string // path within the layer folder
-	out  string // output path within the project
-	raw  []byte
+	rel string // path within the layer folder
+	out string // output path within the project
+	raw []byte // the content; for the embedded tree, read when first parsed
+	// fsys and path locate the content until it is read.
+	fsys fs.FS
+	path string
 	tmpl *template.Template // for .tmpl files, once parsed
 	// src is the file's path as errors name it.
 	src string
@@ -475,7 +477,9 @@ func (e entry) isTemplate() bool { return strings.HasSuffix(e.rel, ".tmpl") }
 // written into the project.
 const PartialsDir = "partials"
 
-// loadLayer reads every file below dir. Files of a template's variants
+// loadLayer lists every file below dir, reading those of a custom tree
+// (origin != "") at once and those of the embedded one when a project
+// first renders from them. Files of a template's variants
 // (variants/VALUE/...) go to the layer's variants, its manifest nowhere.
 func loadLayer(fsys fs.FS, dir, name, origin string) (*layer, []error) {
 	l := &layer{name: name, variants: map[string]*layer{}}
@@ -509,12 +513,15 @@ func loadLayer(fsys fs.FS, dir, name, origin string) (*layer, []error) {
 			errs = append(errs, &FileError{File: shown, Msg: "not a regular file (symbolic links are not followed); replace it with the file itself"})
 			return nil
 		}
-		raw, err := readLimited(fsys, p)
-		if err != nil {
-			errs = append(errs, &FileError{File: shown, Msg: err.Error()})
-			return nil
+		e := entry{rel: rel, out: strings.TrimSuffix(rel, ".tmpl"), src: shown, custom: origin != "", fsys: fsys, path: p}
+		if origin != "" {
+			raw, err := readLimited(fsys, p)
+			if err != nil {
+				errs = append(errs, &FileError{File: shown, Msg: err.Error()})
+				return nil
+			}
+			e.raw = raw
 		}
-		e := entry{rel: rel, out: strings.TrimSuffix(rel, ".tmpl"), raw: raw, src: shown, custom: origin != ""}
 		if strings.HasPrefix(rel, PartialsDir+"/") {
 			if !e.isTemplate() {
 				errs = append(errs, &FileError{File: shown, Msg: "files under partials/ define named blocks and must end in .tmpl"})
@@ -555,12 +562,21 @@ func (l *layer) overlay(patch *layer) *layer {
 	return &layer{name: l.name, files: merge(l.files, patch.files), partials: merge(l.partials, patch.partials)}
 }
 
-// parse parses the layer's templates once, returning every problem.
+// parse reads and parses the layer's templates once, returning every
+// problem.
 func (l *layer) parse() []error {
 	l.once.Do(func() {
 		for _, list := range [][]entry{l.files, l.partials} {
 			for i := range list {
 				e := &list[i]
+				if e.raw == nil && e.fsys != nil {
+					raw, err := fs.ReadFile(e.fsys, e.path)
+					if err != nil {
+						l.errs = append(l.errs, &FileError{File: e.src, Msg: err.Error()})
+						continue
+					}
+					e.raw = raw
+				}
 				if !e.isTemplate() {
 					continue
 				}
@@ -586,7 +602,7 @@ func (p *pack) parse() []error {
 }
 
 // templateErrRE matches text/template's "template: NAME:LINE:[COL:] MSG".
-var templateErrRE = regexp.MustCompile(`^template: ([^:]+):(\d+):(?:\d+:)? ?(.*)$`)
+var templateErrRE = lazyRE(`^template: ([^:]+):(\d+):(?:\d+:)? ?(.*)$`)
 
 // locate turns a text/template error into a FileError with its file and
 // line (templates are named by their path as errors show it). Other errors

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"net/netip"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -34,7 +33,9 @@ var validators = map[string]Validator{
 		Doc:   "an S3 general purpose bucket name",
 		Check: validateBucketName,
 		Schema: map[string]any{
-			"pattern": bucketNameRE.String(),
+			"pattern":   bucketNameRE.String(),
+			"minLength": 3,
+			"maxLength": 63,
 			"not": map[string]any{"anyOf": []any{
 				map[string]any{"pattern": `\.\.`},
 				map[string]any{"pattern": `^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$`},
@@ -55,7 +56,7 @@ var validators = map[string]Validator{
 	"model-id": {
 		Doc:    "a model id: letters, digits and ._:/- only, at most 200 characters",
 		Check:  validateModelID,
-		Schema: map[string]any{"pattern": modelIDRE.String(), "not": map[string]any{"pattern": `\.\.`}},
+		Schema: map[string]any{"pattern": modelIDRE.String(), "maxLength": 200, "not": map[string]any{"pattern": `\.\.`}},
 	},
 	"bedrock-model-id": {
 		Doc:    "an Amazon Bedrock foundation model id, optionally behind a cross-region inference profile prefix",
@@ -92,8 +93,8 @@ var validators = map[string]Validator{
 	},
 	"dynamodb-table-name": {
 		Doc:    "a DynamoDB table name: 3-255 letters, digits and _.-",
-		Check:  patternCheck(regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`), "not a DynamoDB table name (3-255 letters, digits, \"_\", \".\" and \"-\")", "e.g. orders"),
-		Schema: map[string]any{"pattern": `^[A-Za-z0-9_.-]{3,255}$`},
+		Check:  patternCheck(boundedRE(`^[A-Za-z0-9_.-]+$`, 3, 255), "not a DynamoDB table name (3-255 letters, digits, \"_\", \".\" and \"-\")", "e.g. orders"),
+		Schema: map[string]any{"pattern": `^[A-Za-z0-9_.-]+$`, "minLength": 3, "maxLength": 255},
 	},
 }
 
@@ -116,7 +117,7 @@ func Validators() []Validator {
 func validatorNames() string { return strings.Join(slices.Sorted(maps.Keys(validators)), ", ") }
 
 // patternCheck is a Check that wants the whole value to match re.
-func patternCheck(re *regexp.Regexp, reason, hint string) func(field, value string) error {
+func patternCheck(re interface{ MatchString(string) bool }, reason, hint string) func(field, value string) error {
 	return func(field, value string) error {
 		if !re.MatchString(value) {
 			return invalid(field, value, reason, hint)
@@ -128,7 +129,7 @@ func patternCheck(re *regexp.Regexp, reason, hint string) func(field, value stri
 // bucketNameRE is S3's rule for general purpose bucket names: 3 to 63
 // lowercase letters, digits, dots and hyphens, starting and ending with a
 // letter or digit.
-var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+var bucketNameRE = boundedRE(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`, 3, 63)
 
 // validateBucketName applies S3's bucket naming rules, including the
 // prefixes and suffixes S3 reserves.
@@ -164,7 +165,7 @@ func isIPv4(s string) bool {
 // partitioned layouts such as date=2024-01-01/), but none that mean
 // something in an IAM policy or a shell: no "*" or "?" (wildcards), no "$"
 // (policy variables), no quotes, no spaces.
-var keyPrefixRE = regexp.MustCompile(`^[A-Za-z0-9!_.()/=@,:+-]+$`)
+var keyPrefixRE = lazyRE(`^[A-Za-z0-9!_.()/=@,:+-]+$`)
 
 // maxKeyPrefix leaves room for keys under the prefix within S3's 1024 bytes.
 const maxKeyPrefix = 512
@@ -197,7 +198,7 @@ func validateKeyPrefix(field, prefix string) error {
 
 // modelIDRE covers Bedrock model ids ("anthropic.claude-3-5-haiku-20241022-v1:0"),
 // inference profile ids ("us.anthropic..."), and OpenAI-style model names.
-var modelIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$`)
+var modelIDRE = boundedRE(`^[A-Za-z0-9][A-Za-z0-9._:/-]*$`, 1, 200)
 
 func validateModelID(field, id string) error {
 	if !modelIDRE.MatchString(id) || strings.Contains(id, "..") {
@@ -209,7 +210,7 @@ func validateModelID(field, id string) error {
 
 // bedrockModelRE is a foundation model id, optionally behind a cross-region
 // inference profile prefix ("us.", "eu.", "apac.", "global.", ...).
-var bedrockModelRE = regexp.MustCompile(`^(?:(?:us|eu|apac|us-gov|ca|jp|au|global)\.)?[a-z0-9-]+\.[a-z0-9][a-z0-9.:-]*$`)
+var bedrockModelRE = lazyRE(`^(?:(?:us|eu|apac|us-gov|ca|jp|au|global)\.)?[a-z0-9-]+\.[a-z0-9][a-z0-9.:-]*$`)
 
 func validateBedrockModelID(field, id string) error {
 	if !bedrockModelRE.MatchString(id) {
@@ -251,7 +252,7 @@ func isLoopbackHost(h string) bool {
 }
 
 // ssmNameRE is SSM's rule for a fully qualified parameter name.
-var ssmNameRE = regexp.MustCompile(`^(/[A-Za-z0-9_.-]+)+$`)
+var ssmNameRE = lazyRE(`^(/[A-Za-z0-9_.-]+)+$`)
 
 func validateSSMParameterName(field, name string) error {
 	hint := "a fully qualified SSM parameter name, e.g. /my-app/openai-api-key"
@@ -266,7 +267,7 @@ func validateSSMParameterName(field, name string) error {
 }
 
 // originRE is a web origin: scheme, host and optional port, nothing else.
-var originRE = regexp.MustCompile(`^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$`)
+var originRE = lazyRE(`^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$`)
 
 // validateCORSOrigins checks a comma-separated list of origins. "*" is
 // refused: an explicit list is what keeps other sites from using the

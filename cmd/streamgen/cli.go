@@ -88,11 +88,19 @@ type app struct {
 	makePrompter func(accessible bool) Prompter
 	// jsonErrors makes run print errors as JSON on stdout too (--json).
 	jsonErrors bool
+	// templateFlags adds new's template-dependent flags; run calls it
+	// when the command line needs them.
+	templateFlags func()
 }
 
 // Run executes the streamgen command line args (without the program name)
 // and returns the exit code. It never calls os.Exit.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 1 && args[0] == "version" {
+		// The whole command line is known: no command tree to build.
+		fmt.Fprintln(stdout, versionLine())
+		return exitOK
+	}
 	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
 	if in, ok := stdin.(*os.File); ok && isTerminal(in) {
 		// The form is drawn on stderr, keeping stdout for results. When
@@ -117,6 +125,11 @@ func (a *app) prompter(accessible bool) Prompter {
 func (a *app) run(args []string) int {
 	root := a.rootCommand()
 	root.SetArgs(args)
+	// new's flags for template parameters are built from the templates,
+	// which only new, its help and shell completion need to read.
+	if target, _, err := root.Find(args); err != nil || !slices.Contains([]string{"version", "list", "schema", "dev", "invoke"}, target.Name()) {
+		a.templateFlags()
+	}
 	// Errors from flag parsing come before RunE can see --json.
 	a.jsonErrors = slices.ContainsFunc(args, func(s string) bool {
 		if s == "--json" {
@@ -309,13 +322,21 @@ declined), 2 usage or validation error, 130 interrupted.`,
 	f.StringVar(&nf.opts.IaC, "iac", generator.DefaultIaC, "infrastructure as code: "+strings.Join(generator.IaCChoices, " or "))
 	f.StringVar(&nf.opts.Runtime, "runtime", generator.DefaultRuntime, "Lambda runtime: "+strings.Join(generator.RuntimeChoices, " or "))
 	f.StringVar(&nf.opts.Arch, "arch", generator.DefaultArch, "Lambda architecture: "+strings.Join(generator.ArchChoices, " or "))
-	f.IntVar(&nf.opts.Memory, "memory", 0, fmt.Sprintf("function memory in MB, %d-%d (default %s)", generator.MinMemory, generator.MaxMemory, templateDefaults(func(t generator.Template) int { return t.Memory }, generator.DefaultMemory)))
-	f.IntVar(&nf.opts.Timeout, "timeout", 0, fmt.Sprintf("function timeout in seconds, %d-%d (default %s)", generator.MinTimeout, generator.MaxTimeout, templateDefaults(func(t generator.Template) int { return t.Timeout }, generator.DefaultTimeout)))
+	// The template-dependent parts (the defaults per template, a flag per
+	// parameter) are added by templateFlags, only when new runs or shows
+	// its help: reading the templates costs start-up time other commands
+	// need not pay.
+	f.IntVar(&nf.opts.Memory, "memory", 0, fmt.Sprintf("function memory in MB, %d-%d", generator.MinMemory, generator.MaxMemory))
+	f.IntVar(&nf.opts.Timeout, "timeout", 0, fmt.Sprintf("function timeout in seconds, %d-%d", generator.MinTimeout, generator.MaxTimeout))
 	f.StringVar(&nf.opts.Auth, "auth", generator.DefaultAuth, "Function URL auth: iam (SigV4-signed callers) or none (public)")
 	f.StringArrayVar(&nf.sets, "set", nil, "template parameter KEY=VALUE, repeatable (streamgen list shows each template's keys)")
-	flags, _, help := paramFlags()
-	for _, name := range flags {
-		nf.params[name] = f.String(name, "", "same as --set; "+strings.Join(help[name], "; "))
+	a.templateFlags = func() {
+		f.Lookup("memory").Usage += fmt.Sprintf(" (default %s)", templateDefaults(func(t generator.Template) int { return t.Memory }, generator.DefaultMemory))
+		f.Lookup("timeout").Usage += fmt.Sprintf(" (default %s)", templateDefaults(func(t generator.Template) int { return t.Timeout }, generator.DefaultTimeout))
+		flags, _, help := paramFlags()
+		for _, name := range flags {
+			nf.params[name] = f.String(name, "", "same as --set; "+strings.Join(help[name], "; "))
+		}
 	}
 	f.StringVar(&nf.values, "values", "", "read answers from a YAML or JSON file shaped like .streamgen.json; flags override it")
 	f.StringVar(&nf.templateDir, "template-dir", "", "directory of custom templates that add to or patch the built-in ones (its house.yaml, if any, is the house policy)")
@@ -802,8 +823,13 @@ func (a *app) versionCommand() *cobra.Command {
 		Example: "  streamgen version",
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := fmt.Fprintf(a.stdout, "streamgen %s (%s %s/%s)\n", streamgenVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			_, err := fmt.Fprintln(a.stdout, versionLine())
 			return err
 		},
 	}
+}
+
+// versionLine is what `streamgen version` prints.
+func versionLine() string {
+	return fmt.Sprintf("streamgen %s (%s %s/%s)", streamgenVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }

@@ -64,13 +64,19 @@ func (a *app) registerCompletions(cmd *cobra.Command, nf *newFlags) {
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 	}))
-	_, params, _ := paramFlags()
-	for flag, p := range params {
-		if len(p.Choices) > 0 {
-			must(cmd.RegisterFlagCompletionFunc(flag, fixed(p.Choices, nil)))
+	// The parameter flags exist once templateFlags has added them.
+	addParamFlags := a.templateFlags
+	a.templateFlags = func() {
+		addParamFlags()
+		_, params, _ := paramFlags()
+		for flag, p := range params {
+			if len(p.Choices) > 0 {
+				must(cmd.RegisterFlagCompletionFunc(flag, fixed(p.Choices, nil)))
+			}
 		}
 	}
 	must(cmd.MarkFlagFilename("values", "json", "yaml", "yml"))
+	must(cmd.MarkFlagFilename("house", "json", "yaml", "yml"))
 	must(cmd.MarkFlagDirname("template-dir"))
 	must(cmd.MarkFlagDirname("dir"))
 }

@@ -27,7 +27,10 @@ func TestListJSONHasEveryParameter(t *testing.T) {
 	if err := dec.Decode(&got); err != nil {
 		t.Fatalf("stdout is not the list document: %v\n%s", err, stdout)
 	}
-	newFlags := (&app{}).newCommand().Flags()
+	a := &app{}
+	newCmd := a.newCommand()
+	a.templateFlags()
+	newFlags := newCmd.Flags()
 	for _, tmpl := range generator.Templates() {
 		i := slices.IndexFunc(got.Templates, func(tj templateJSON) bool { return tj.Name == tmpl.Name })
 		if i < 0 {

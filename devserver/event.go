@@ -5,6 +5,7 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"mime"
 	"net"
 	"net/http"
@@ -84,6 +85,54 @@ type eventContext struct {
 	region    string
 	traceID   string // x-amzn-trace-id
 	received  time.Time
+}
+
+// urlFront is a Lambda Function URL.
+type urlFront struct{}
+
+func (urlFront) name() string { return "Function URL" }
+func (urlFront) base() string { return "/" }
+
+func (urlFront) admit(*http.Request, bool) *answer { return nil }
+
+func (urlFront) event(r *http.Request, body []byte, ec eventContext) ([]byte, string, error) {
+	ev, err := buildEvent(r, body, ec)
+	return ev, "", err
+}
+
+func (urlFront) request(event []byte) (method, path, rawQuery string) {
+	var ev struct {
+		RawPath        string `json:"rawPath"`
+		RawQueryString string `json:"rawQueryString"`
+		RequestContext struct {
+			HTTP struct {
+				Method string `json:"method"`
+			} `json:"http"`
+		} `json:"requestContext"`
+	}
+	json.Unmarshal(event, &ev)
+	return ev.RequestContext.HTTP.Method, ev.RawPath, ev.RawQueryString
+}
+
+// failure is the Function URL's 502; it says only "Internal Server Error",
+// the local one adds the error.
+func (urlFront) failure(fe *FunctionError) *answer {
+	b, _ := json.Marshal(map[string]string{"Message": "Internal Server Error", "errorType": fe.Type, "errorMessage": fe.Message})
+	return jsonAnswer(http.StatusBadGateway, string(b))
+}
+
+func (urlFront) tooLarge() *answer {
+	b, _ := json.Marshal(map[string]string{"Message": fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunction operation", MaxRequestBytes)})
+	return jsonAnswer(http.StatusRequestEntityTooLarge, string(b))
+}
+
+// limits: a Function URL streams the first 6 MB at full speed.
+func (urlFront) limits(l streamLimits) streamLimits { return l }
+
+// shape: a Function URL takes headers and cookies, not multiValueHeaders.
+func (urlFront) shape(resp httpResponse) httpResponse {
+	resp.multi = nil
+	return resp
 }
 
 // buildEvent turns an HTTP request and its body into the Function URL event.

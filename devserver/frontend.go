@@ -2,7 +2,6 @@ package devserver
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -58,6 +57,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.inflight.Add(1)
 	defer s.inflight.Add(-1)
+	if a := s.front.admit(r, false); a != nil {
+		// Answered by the front end itself (a refused API key, a wrong
+		// stage, a preflight request): the function is not invoked.
+		res := &Result{RequestID: newUUID(), Method: r.Method, Path: r.URL.RequestURI()}
+		out := newSink(w, res, time.Now())
+		out.front = s.front
+		out.send(a)
+		res.Duration = time.Since(out.begin)
+		s.logRequest(res)
+		return
+	}
 	res := s.handle(r.Context(), w, r, nil)
 	s.logRequest(res)
 	if res.Cut {
@@ -70,28 +80,37 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // write if it has a Flush method). The Result has the status and headers.
 func (s *Server) InvokeRequest(ctx context.Context, r *http.Request, out io.Writer) *Result {
 	if r.Method == http.MethodHead {
-		out = io.Discard // a Function URL sends no body for HEAD
+		out = io.Discard // the front end sends no body for HEAD
 	}
 	w := &bodyWriter{out: out, header: http.Header{}}
+	// The request names the function's path; the front end's (a REST
+	// API's stage) goes before it.
+	if base := s.front.base(); base != "/" {
+		u := *r.URL
+		u.Path = strings.TrimSuffix(base, "/") + r.URL.Path
+		if r.URL.RawPath != "" {
+			u.RawPath = strings.TrimSuffix(base, "/") + r.URL.RawPath
+		}
+		r = r.Clone(ctx)
+		r.URL = &u
+	}
+	if a := s.front.admit(r, true); a != nil {
+		res := &Result{RequestID: newUUID(), Method: r.Method, Path: r.URL.RequestURI()}
+		out := newSink(w, res, time.Now())
+		out.front = s.front
+		out.send(a)
+		return res
+	}
 	return s.handle(ctx, w, r, nil)
 }
 
-// InvokeEvent runs one invocation with a ready-made event (a Function URL
-// event, say, from a file) and writes the response body to out as
-// InvokeRequest does. The response is read as a Function URL's.
+// InvokeEvent runs one invocation with a ready-made event (one of the
+// project's front end, say, from a file) and writes the response body to
+// out as InvokeRequest does. The response is read as the front end's.
 func (s *Server) InvokeEvent(ctx context.Context, event []byte, out io.Writer) *Result {
-	var ev struct {
-		RawPath        string `json:"rawPath"`
-		RawQueryString string `json:"rawQueryString"`
-		RequestContext struct {
-			HTTP struct {
-				Method string `json:"method"`
-			} `json:"http"`
-		} `json:"requestContext"`
-	}
-	json.Unmarshal(event, &ev)
+	method, path, rawQuery := s.front.request(event)
 	r, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://localhost/", nil)
-	r.Method, r.URL.Path, r.URL.RawQuery = ev.RequestContext.HTTP.Method, ev.RawPath, ev.RawQueryString
+	r.Method, r.URL.Path, r.URL.RawQuery = method, path, rawQuery
 	w := &bodyWriter{out: out, header: http.Header{}}
 	return s.handle(ctx, w, r, event)
 }
@@ -103,6 +122,7 @@ func (s *Server) handle(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	res := &Result{RequestID: newUUID(), Method: r.Method, Path: r.URL.RequestURI()}
 	out := newSink(w, res, start)
 	out.limits = s.limits
+	out.front = s.front
 	defer func() { res.Duration = time.Since(start) }()
 
 	traceID := newTraceID()
@@ -122,7 +142,8 @@ func (s *Server) handle(ctx context.Context, w http.ResponseWriter, r *http.Requ
 			out.tooLarge(fmt.Errorf("the request body is over Lambda's %d-byte limit; the function was not invoked", MaxRequestBytes))
 			return res
 		}
-		event, err = buildEvent(r, body, eventContext{
+		var note string
+		event, note, err = s.front.event(r, body, eventContext{
 			requestID: res.RequestID,
 			urlID:     s.urlID,
 			region:    s.region,
@@ -133,6 +154,9 @@ func (s *Server) handle(ctx context.Context, w http.ResponseWriter, r *http.Requ
 			res.Err = fmt.Errorf("building the event: %v", err)
 			out.sendJSON(http.StatusInternalServerError, map[string]string{"Message": res.Err.Error()})
 			return res
+		}
+		if note != "" {
+			s.log.printf("%s %s: %s", r.Method, sanitize(r.URL.RequestURI()), note)
 		}
 	}
 	if len(event) > MaxRequestBytes {
@@ -326,8 +350,14 @@ func (s *Server) deliverStream(out *sink, e *env, inv *invocation, rep *reply) i
 		resp.header.Set("Content-Type", ct)
 	}
 
+	read := body.Read
+	if out.limits.idle > 0 || out.limits.maxDuration > 0 {
+		var stop func()
+		read, stop = s.frontTimers(out, body)
+		defer stop()
+	}
 	for {
-		n, err := body.Read(buf)
+		n, err := read(buf)
 		if n > 0 {
 			if !out.started {
 				out.start(resp)
@@ -352,6 +382,59 @@ func (s *Server) deliverStream(out *sink, e *env, inv *invocation, rep *reply) i
 	}
 	out.finishBody()
 	return http.StatusAccepted
+}
+
+// frontTimers returns a read function for the function's stream that
+// holds the front end's idle and total limits: when the stream sends
+// nothing for limits.idle, or runs past limits.maxDuration, the caller's
+// connection is dropped, as API Gateway does, and the reads go on so the
+// function runs to its end. stop ends the reader.
+func (s *Server) frontTimers(out *sink, body io.Reader) (read func([]byte) (int, error), stop func()) {
+	type result struct {
+		n   int
+		err error
+	}
+	results := make(chan result)
+	next := make(chan []byte)
+	go func() {
+		for buf := range next {
+			n, err := body.Read(buf)
+			results <- result{n, err}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	var total <-chan time.Time
+	if out.limits.maxDuration > 0 {
+		t := time.NewTimer(time.Until(out.begin.Add(out.limits.maxDuration)))
+		total = t.C
+		stop = func() { t.Stop(); close(next) }
+	} else {
+		stop = func() { close(next) }
+	}
+	read = func(buf []byte) (int, error) {
+		next <- buf
+		var idle <-chan time.Time
+		if out.limits.idle > 0 && !out.dropped {
+			t := time.NewTimer(out.limits.idle)
+			defer t.Stop()
+			idle = t.C
+		}
+		for {
+			select {
+			case r := <-results:
+				return r.n, r.err
+			case <-idle:
+				idle = nil
+				out.drop(fmt.Errorf("the stream sent nothing for %v: the %s closed the connection (the function runs on)", out.limits.idle, s.front.name()))
+			case <-total:
+				total = nil
+				out.drop(fmt.Errorf("the stream ran past %v: the %s closed the connection (the function runs on)", out.limits.maxDuration, s.front.name()))
+			}
+		}
+	}
+	return read, stop
 }
 
 // overLimit cuts a stream that went over 200 MB; the function's POST is

@@ -44,6 +44,13 @@ type Project struct {
 	// Env holds the function's own environment variables from the
 	// template, before --env.
 	Env map[string]string
+	// Front is the front end the function streams through: FrontURL (a
+	// Function URL) or FrontRestAPI (an API Gateway REST API, whose stage
+	// is Stage). Auth is the project's auth mode (iam, none, api-key or
+	// cognito), "" when unknown.
+	Front string
+	Stage string
+	Auth  string
 	// Source says where the settings came from, for the start-up message,
 	// e.g. "template.yaml (StreamFunction)".
 	Source string
@@ -60,6 +67,10 @@ type Overrides struct {
 	Handler string
 	Timeout int // seconds; 0 means the project's
 	Memory  int // MB; 0 means the project's
+	// Front and Stage choose the front end to emulate (FrontURL or
+	// FrontRestAPI, and the REST API's stage); empty takes the project's.
+	Front string
+	Stage string
 	// SkipHandlerCheck skips checking that the handler's file exists, for a
 	// --cmd process that may not load a Node.js handler at all. It also
 	// lets a directory without project files run.
@@ -87,7 +98,9 @@ type manifest struct {
 		Runtime string `json:"runtime"`
 		Memory  int    `json:"memory"`
 		Timeout int    `json:"timeout"`
+		Front   string `json:"front"`
 		Auth    string `json:"auth"`
+		Stage   string `json:"stage"`
 	} `json:"answers"`
 }
 
@@ -125,9 +138,7 @@ func LoadProject(dir string, o Overrides) (*Project, error) {
 	}
 	if hasManifest {
 		sources = append(sources, ".streamgen.json")
-		if m.Answers.Auth == "iam" {
-			p.Notes = append(p.Notes, "the deployed URL takes only SigV4-signed requests (auth iam); the local URL checks no signature, and its events carry no requestContext.authorizer.iam, so code that reads the caller sees an anonymous one here")
-		}
+		p.Front, p.Stage, p.Auth = m.Answers.Front, m.Answers.Stage, m.Answers.Auth
 		p.Name = m.Answers.Name
 		p.Runtime = m.Answers.Runtime
 		if m.Answers.Memory != 0 {
@@ -166,6 +177,9 @@ func LoadProject(dir string, o Overrides) (*Project, error) {
 			p.Timeout = fn.timeout
 		}
 		p.Env = fn.env
+		if p.Front == "" && fn.restStage != "" {
+			p.Front, p.Stage = FrontRestAPI, fn.restStage
+		}
 		if fn.codeURI != "" {
 			p.TaskRoot = filepath.Join(abs, filepath.FromSlash(fn.codeURI))
 			if rel, err := filepath.Rel(abs, p.TaskRoot); err != nil || !(rel == "." || filepath.IsLocal(rel)) {
@@ -198,6 +212,31 @@ func LoadProject(dir string, o Overrides) (*Project, error) {
 
 	if p.Name == "" {
 		p.Name = filepath.Base(abs)
+	}
+	if o.Front != "" {
+		p.Front = o.Front
+	}
+	if o.Stage != "" {
+		p.Stage = o.Stage
+	}
+	switch p.Front {
+	case "":
+		p.Front = FrontURL
+	case FrontURL, FrontRestAPI:
+	default:
+		return nil, projectErrorf("front end %s is not one streamgen dev emulates; pass --front %s or --front %s", quote(p.Front), FrontURL, FrontRestAPI)
+	}
+	if p.Front == FrontRestAPI && p.Stage == "" {
+		p.Stage = defaultStage
+	}
+	if p.Front != FrontRestAPI {
+		p.Stage = ""
+	}
+	if p.Auth == "iam" {
+		p.Notes = append(p.Notes, "the deployed "+frontNoun(p.Front)+" takes only SigV4-signed requests (auth iam); the local one checks no signature, and its events carry no caller identity, so code that reads the caller sees an anonymous one here")
+	}
+	if p.Auth == "cognito" {
+		p.Notes = append(p.Notes, "the deployed REST API takes only Cognito user pool tokens (auth cognito); the local one checks none, and its events carry no requestContext.authorizer.claims")
 	}
 	p.Handler = handlerFromFiles
 	if o.Handler != "" {
@@ -310,6 +349,9 @@ type samFunction struct {
 	timeout   int
 	env       map[string]string
 	notes     []string
+	// restStage is the stage of the template's REST API (an
+	// AWS::ApiGateway::Stage with a literal StageName), "" for none.
+	restStage string
 }
 
 // readSAM finds the function in a SAM template. CloudFormation tags (!Ref,
@@ -357,6 +399,14 @@ func readSAM(dir, name string) (*samFunction, error) {
 		}
 	}
 	fn := &samFunction{logicalID: chosen.id, env: map[string]string{}}
+	for i := 0; i+1 < len(resources.Content); i += 2 {
+		res := resolve(resources.Content[i+1])
+		if t, _ := literal(mapGet(res, "Type")); t == "AWS::ApiGateway::Stage" {
+			if stage, ok := literal(mapGet(mapGet(res, "Properties"), "StageName")); ok && fn.restStage == "" {
+				fn.restStage = stage
+			}
+		}
+	}
 	if len(fns) > 1 {
 		fn.notes = append(fn.notes, fmt.Sprintf("%s has %d functions; running %s (the first with a streaming Function URL)", name, len(fns), chosen.id))
 	}
@@ -521,4 +571,18 @@ func packageDependencies(dir string) []string {
 		return nil
 	}
 	return slices.Sorted(maps.Keys(pkg.Dependencies))
+}
+
+// The front ends streamgen dev emulates, as .streamgen.json names them.
+const (
+	FrontURL     = "url"
+	FrontRestAPI = "rest-api"
+	defaultStage = "prod"
+)
+
+func frontNoun(front string) string {
+	if front == FrontRestAPI {
+		return "REST API"
+	}
+	return "Function URL"
 }

@@ -49,7 +49,7 @@ func TestLoadGoldenProjects(t *testing.T) {
 // A CDK app's environment is in TypeScript: the note says to pass --env,
 // only when the stack sets one.
 func TestLoadCDKNotes(t *testing.T) {
-	const iamNote = "the local URL checks no signature"
+	const iamNote = "the local one checks no signature"
 	for dir, want := range map[string]string{"llm-stream-cdk": "lib/stack.ts sets the function's environment", "echo-cdk": iamNote, "echo-cdk-public": ""} {
 		p, err := LoadProject(filepath.Join("..", "golden", dir), Overrides{})
 		if err != nil {

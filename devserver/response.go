@@ -55,6 +55,9 @@ type httpResponse struct {
 	status  int
 	header  http.Header
 	cookies []string
+	// multi holds the prelude's multiValueHeaders, which a REST API sends
+	// and a Function URL ignores (frontEnd.shape decides).
+	multi http.Header
 }
 
 // preludeJSON is the prelude's shape. Header values are strings in the
@@ -63,6 +66,8 @@ type preludeJSON struct {
 	StatusCode *int                       `json:"statusCode"`
 	Headers    map[string]json.RawMessage `json:"headers"`
 	Cookies    []string                   `json:"cookies"`
+	// MultiValueHeaders is the REST API's form for repeated headers.
+	MultiValueHeaders map[string][]json.RawMessage `json:"multiValueHeaders"`
 }
 
 // errNoPrelude: the stream ended before the 8 NUL bytes.
@@ -140,6 +145,18 @@ func parsePrelude(raw []byte) (httpResponse, error) {
 			s = string(raw)
 		}
 		resp.header.Set(name, s)
+	}
+	for name, raws := range p.MultiValueHeaders {
+		if resp.multi == nil {
+			resp.multi = http.Header{}
+		}
+		for _, raw := range raws {
+			var s string
+			if err := json.Unmarshal(raw, &s); err != nil {
+				s = string(raw)
+			}
+			resp.multi.Add(name, s)
+		}
 	}
 	return resp, nil
 }

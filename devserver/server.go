@@ -78,6 +78,10 @@ type Config struct {
 	// Watch restarts the function, between invocations, when a file under
 	// the project directory changes.
 	Watch bool
+	// APIKey is the key a REST API project with auth api-key takes in
+	// x-api-key; empty makes one up (Server.APIKey tells it). Set, it is
+	// required whatever the project's auth.
+	APIKey string
 	// MaxResponseBytes caps a streamed response; 0 means Lambda's
 	// MaxStreamedResponseBytes. Raising it is for measuring, not for
 	// behaving like Lambda.
@@ -135,6 +139,7 @@ type Server struct {
 
 	bufs   sync.Pool
 	limits streamLimits
+	front  frontEnd
 
 	// inflight counts Function URL requests being handled, so Close can
 	// let them finish their log lines.
@@ -163,6 +168,12 @@ func New(cfg Config) (*Server, error) {
 		urlID:   urlID(p.Name),
 		limits:  lambdaStreamLimits,
 	}
+	if p.Front == FrontRestAPI && p.Auth == "api-key" && cfg.APIKey == "" {
+		cfg.APIKey = "local-" + strings.ReplaceAll(newUUID(), "-", "")
+		s.cfg.APIKey = cfg.APIKey
+	}
+	s.front = newFront(p, cfg)
+	s.limits = s.front.limits(s.limits)
 	if cfg.MaxResponseBytes > 0 {
 		s.limits.max = cfg.MaxResponseBytes
 	}
@@ -242,6 +253,22 @@ func New(cfg Config) (*Server, error) {
 
 // Project returns the project the server runs.
 func (s *Server) Project() *Project { return s.proj() }
+
+// APIKey is the key requests must send in x-api-key, "" when none is
+// checked.
+func (s *Server) APIKey() string {
+	if r, ok := s.front.(*restFront); ok {
+		return r.apiKey
+	}
+	return ""
+}
+
+// Endpoint names the local endpoint at addr (host:port), as the
+// start-up line prints it: "Function URL: http://127.0.0.1:3000/", or
+// "REST API stage prod: http://127.0.0.1:3000/prod/".
+func (s *Server) Endpoint(addr string) string {
+	return s.front.name() + ": http://" + addr + s.front.base()
+}
 
 // proj returns the project's current settings; a reload replaces them.
 func (s *Server) proj() *Project {

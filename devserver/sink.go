@@ -2,7 +2,6 @@ package devserver
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -32,14 +31,24 @@ type sink struct {
 	limits       streamLimits
 	throttle     bool
 	throttleFrom time.Time // when the stream passed limits.fullSpeed
+
+	front frontEnd // answers failures in the front end's words
+	// dropped is set when the front end gave up on the stream (idle, or
+	// too long) and closed the caller's connection; the function runs on.
+	dropped bool
 }
 
-// streamLimits are the size and pacing limits of a streamed response.
-// Tests shrink them.
+// streamLimits are the size, pacing and duration limits of a streamed
+// response. Tests shrink them.
 type streamLimits struct {
 	max       int64   // bytes; the response is cut beyond
 	fullSpeed int64   // bytes sent unthrottled
 	rate      float64 // bytes per second after fullSpeed, with throttling
+	// idle and maxDuration, when not zero, are how long the front end
+	// waits for the next byte and for the whole stream before it closes
+	// the caller's connection.
+	idle        time.Duration
+	maxDuration time.Duration
 }
 
 var lambdaStreamLimits = streamLimits{max: MaxStreamedResponseBytes, fullSpeed: FullSpeedBytes, rate: ThrottleBytesPerSecond}
@@ -61,11 +70,14 @@ func newSink(w http.ResponseWriter, res *Result, begin time.Time) *sink {
 
 // start sends the status line and headers.
 func (o *sink) start(resp httpResponse) {
-	if o.started {
+	if o.started || o.dropped {
 		return
 	}
 	o.started = true
 	h := o.w.Header()
+	if o.front != nil {
+		resp = o.front.shape(resp)
+	}
 	resp.apply(h)
 	// As a Function URL does: the caller can match a response with the
 	// function's log lines.
@@ -103,7 +115,7 @@ func (o *sink) write(p []byte) (overLimit bool) {
 	if len(p) == 0 {
 		return overLimit
 	}
-	if !o.gone && !o.noBody {
+	if !o.gone && !o.noBody && !o.dropped {
 		if _, err := o.w.Write(p); err != nil {
 			o.leave()
 		} else if err := o.rc.Flush(); err != nil {
@@ -162,25 +174,46 @@ func (o *sink) cut(err error) {
 	o.res.Cut = true
 }
 
-// functionError reports a failed invocation: 502 with a small JSON body if
-// nothing was sent yet (as the Function URL answers; it says only "Internal
-// Server Error", the local one adds the error), a cut body otherwise.
+// functionError reports a failed invocation: the front end's 502 if
+// nothing was sent yet, a cut body otherwise.
 func (o *sink) functionError(fe *FunctionError) {
+	if o.dropped {
+		return // the caller's connection is closed already
+	}
 	if o.started {
 		o.cut(fe)
 		return
 	}
 	o.res.Err = fe
-	body := map[string]string{"Message": "Internal Server Error", "errorType": fe.Type, "errorMessage": fe.Message}
-	o.sendJSON(http.StatusBadGateway, body)
+	o.send(o.front.failure(fe))
 }
 
-// tooLarge refuses a request over Lambda's payload limit with the
-// Function URL's 413.
+// tooLarge refuses a request over Lambda's payload limit with the front
+// end's 413.
 func (o *sink) tooLarge(err error) {
 	o.res.Err = err
-	o.sendJSON(http.StatusRequestEntityTooLarge, map[string]string{
-		"Message": fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunction operation", MaxRequestBytes)})
+	o.send(o.front.tooLarge())
+}
+
+// send sends a whole answer of the front end's own.
+func (o *sink) send(a *answer) {
+	o.start(httpResponse{status: a.status, header: a.header.Clone()})
+	o.write(a.body)
+	o.finishBody()
+}
+
+// drop ends the caller's response now, as a front end does when it gives
+// up on a stream, while the function runs on: the connection is closed
+// (hijacked, where the writer allows it) and later writes are discarded.
+func (o *sink) drop(err error) {
+	if o.dropped {
+		return
+	}
+	o.cut(err)
+	o.dropped = true
+	if conn, _, herr := o.rc.Hijack(); herr == nil {
+		conn.Close()
+	}
 }
 
 // sendJSON sends a whole JSON response.

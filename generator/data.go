@@ -33,9 +33,16 @@ type Data struct {
 	CDKArch     string // ARM_64 or X86_64, the aws-cdk-lib Architecture member
 	Memory      int
 	Timeout     int
-	Auth        string // iam or none
-	AuthType    string // AWS_IAM or NONE, as Function URLs spell it
+	Front       string // url or rest-api
+	Auth        string // iam, none, api-key or cognito
+	AuthType    string // AWS_IAM or NONE, as Function URLs spell it (REST APIs: MethodAuthorization)
 	AuthNone    bool
+	// Stage is the REST API's stage, UserPoolARN its Cognito user pool
+	// (auth cognito).
+	Stage       string
+	UserPoolARN string
+	// Sample is the request of events/sample.json.
+	Sample Sample
 
 	ReservedConcurrency int    // applied when AuthNone
 	LogRetentionDays    int    // CloudWatch Logs retention, from house policy or 30
@@ -74,6 +81,51 @@ type Data struct {
 
 	// House is the organisation's policy the project follows.
 	House House
+}
+
+// REST API limits the generated stack starts with; the README says where
+// to change them.
+const (
+	// Stage throttling: requests per second, and the burst above it.
+	stageRateLimit  = 50
+	stageBurstLimit = 100
+	// The usage plan of auth api-key: per key, and a daily quota.
+	usagePlanRateLimit  = 10
+	usagePlanBurstLimit = 20
+	usagePlanDailyQuota = 10000
+	// maxStreamSeconds is how long API Gateway lets a response stream.
+	maxStreamSeconds = 15 * 60
+)
+
+// IsRestAPI reports whether the function streams through a REST API.
+func (d Data) IsRestAPI() bool { return d.Front == FrontRestAPI }
+
+// IsURL reports whether the function streams through a Function URL.
+func (d Data) IsURL() bool { return d.Front == FrontURL }
+
+// MethodAuthorization is the REST API methods' AuthorizationType.
+func (d Data) MethodAuthorization() string {
+	switch d.Auth {
+	case AuthIAM:
+		return "AWS_IAM"
+	case AuthCognito:
+		return "COGNITO_USER_POOLS"
+	}
+	return "NONE"
+}
+
+// IntegrationTimeoutMillis is the REST API integration's timeout: the
+// function's, capped at the 15 minutes a stream may last.
+func (d Data) IntegrationTimeoutMillis() int { return min(d.Timeout, maxStreamSeconds) * 1000 }
+
+// Throttle holds the REST API's rate limits, for the templates.
+type Throttle struct {
+	StageRate, StageBurst, PlanRate, PlanBurst, PlanDailyQuota int
+}
+
+// Throttle returns the REST API's starting rate limits.
+func (d Data) Throttle() Throttle {
+	return Throttle{stageRateLimit, stageBurstLimit, usagePlanRateLimit, usagePlanBurstLimit, usagePlanDailyQuota}
 }
 
 // EnvVar is one environment variable of the function.
@@ -259,9 +311,12 @@ func newData(o Options) (Data, error) {
 		CDKArch:             cdkArch[o.Arch],
 		Memory:              o.Memory,
 		Timeout:             o.Timeout,
+		Front:               o.Front,
 		Auth:                o.Auth,
 		AuthType:            "AWS_IAM",
 		AuthNone:            o.Auth == AuthNone,
+		Stage:               o.Stage,
+		UserPoolARN:         o.UserPoolARN,
 		ReservedConcurrency: reservedConcurrencyPublic,
 		LogRetentionDays:    defaultLogRetentionDays,
 		Version:             o.Version,
@@ -279,6 +334,10 @@ func newData(o Options) (Data, error) {
 	}
 	d.Params = t.ResolveParams(o.Set)
 	d.Bundle = t.Bundle
+	d.Sample = defaultSample
+	if t.pack.sample != nil {
+		d.Sample = *t.pack.sample
+	}
 	if err := resolveDeclared(t, &d); err != nil {
 		return Data{}, err
 	}
@@ -402,6 +461,9 @@ func resolveDeclared(t Template, d *Data) error {
 			if !pd.when.Holds(d.Params) {
 				continue
 			}
+			if pd.name == "write-own-logs" || slices.ContainsFunc(d.Policies, func(p IAMPolicy) bool { return p.Name == pd.name }) {
+				return fmt.Errorf("template %s: the policy name %s is taken (write-own-logs is the layers'; each policy needs a name of its own)", d.Template, Quote(pd.name))
+			}
 			pol := IAMPolicy{Name: pd.name, Comment: pd.comment}
 			for _, sd := range pd.statements {
 				s := Statement{Comment: sd.comment, Actions: sd.actions, WildcardReason: sd.wildcardReason}
@@ -413,6 +475,12 @@ func resolveDeclared(t Template, d *Data) error {
 					if val.String() == "*" {
 						return fmt.Errorf("template %s: policy %s allows %s on every resource (\"*\") for these answers", d.Template, pd.name, strings.Join(sd.actions, ", "))
 					}
+					if val.wildcard && sd.wildcardReason == "" {
+						return fmt.Errorf("template %s: policy %s: resource %s has a wildcard for these answers (from a value or an answer), but the statement has no wildcardReason saying what it stands for", d.Template, pd.name, Quote(rp.raw))
+					}
+					if err := checkPolicyText(d.Template, pd.name, rp.raw, val); err != nil {
+						return err
+					}
 					s.Resources = append(s.Resources, val)
 				}
 				for _, op := range slices.Sorted(maps.Keys(sd.condition)) {
@@ -420,6 +488,9 @@ func resolveDeclared(t Template, d *Data) error {
 					for _, k := range slices.Sorted(maps.Keys(sd.condition[op])) {
 						val, err := r.eval(sd.condition[op][k])
 						if err != nil {
+							return err
+						}
+						if err := checkPolicyText(d.Template, pd.name, sd.condition[op][k].raw, val); err != nil {
 							return err
 						}
 						co.Keys = append(co.Keys, ConditionKey{Key: k, Value: val})
@@ -482,6 +553,8 @@ func (r *resolver) eval(p pattern) (Value, error) {
 			v.wildcard = v.wildcard || strings.Contains(part.text, "*")
 			add(valuePart{text: part.text})
 		case partParam:
+			// An answer's "*" widens a grant as a literal one does.
+			v.wildcard = v.wildcard || strings.Contains(r.d.Params[part.text], "*")
 			add(valuePart{text: r.d.Params[part.text], fromUser: true})
 		case partProject:
 			name := r.d.Name
@@ -513,4 +586,16 @@ func (r *resolver) eval(p pattern) (Value, error) {
 		}
 	}
 	return v, nil
+}
+
+// checkPolicyText refuses an answer that would put an IAM policy variable
+// (${aws:username}, ...) into a policy: written as text it reaches IAM as
+// a variable, which widens or changes the grant.
+func checkPolicyText(template, policy, raw string, v Value) error {
+	for _, part := range v.parts {
+		if part.fromUser && strings.Contains(part.text, "${") {
+			return fmt.Errorf("template %s: policy %s: %s takes %s from an answer, which IAM would read as a policy variable; answers in policies may not contain \"${\"", template, policy, Quote(raw), Quote(part.text))
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -86,6 +87,13 @@ func checkSAMFragment(set *template.Template, src blockSource, d Data) error {
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
+		if k.Column != 3 {
+			// The block lands under Resources: at two spaces; at any other
+			// indentation its resources would join another resource, or
+			// leave Resources altogether.
+			errs = append(errs, src.at(k.Line, "resource %s is indented %d spaces; the %s block's resources must be indented two, as under Resources:", k.Value, k.Column-1, SAMResourcesBlock))
+			continue
+		}
 		r, ok := declared[k.Value]
 		seen[k.Value] = true
 		if !ok {
@@ -272,4 +280,36 @@ func templateText(src string, i, line int, stack []struct {
 		}
 	}
 	return i, line, stack, "a template literal (`) is never closed"
+}
+
+var (
+	tsImportRE    = lazyRE(`(?m)^import \* as ([A-Za-z_$][\w$]*) from `)
+	tsConstRE     = lazyRE(`(?m)^    const ([A-Za-z_$][\w$]*)\b`)
+	constructIDRE = lazyRE(`\(\s*this\s*,\s*"([^"\\]*)"`)
+)
+
+// checkTSNames refuses a rendered TypeScript file that imports a name
+// twice, declares a const twice in the stack's constructor (indented four
+// spaces) or gives two constructs of the stack the same id: what happens
+// when a template's fragments, imports or outputs reuse a name the layers
+// use (role, fn, Logs, FunctionUrl, ...). tsc and CDK would refuse the
+// project later, with less to say.
+func checkTSNames(file string, content []byte) error {
+	var errs []error
+	for _, c := range []struct {
+		re   interface{ FindAllStringSubmatchIndex(string, int) [][]int }
+		what string
+	}{{tsImportRE, "imports the name"}, {tsConstRE, "declares the const"}, {constructIDRE, "gives two constructs the id"}} {
+		seen := map[string]bool{}
+		text := string(content)
+		for _, m := range c.re.FindAllStringSubmatchIndex(text, -1) {
+			name := text[m[2]:m[3]]
+			if seen[name] {
+				line := 1 + strings.Count(text[:m[0]], "\n")
+				errs = append(errs, fmt.Errorf("%s as rendered (line %d) %s %s twice: a template's cdk.resources, cdkImports, resource cdk names or outputs reuse a name the stack already uses; rename it", file, line, c.what, Quote(name)))
+			}
+			seen[name] = true
+		}
+	}
+	return errors.Join(errs...)
 }

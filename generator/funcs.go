@@ -2,6 +2,8 @@ package generator
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,6 +45,21 @@ var funcs = template.FuncMap{
 	},
 	// add sums whole numbers, for positions in lists.
 	"add": func(a, b int) int { return a + b },
+	// dict makes a map of strings from key, value pairs, and merge
+	// combines such maps (a later one's keys win), for files such as
+	// events/sample.json that list headers from several places; range
+	// visits a map's keys sorted.
+	"dict":  dict,
+	"merge": mergeMaps,
+	// args passes several values to a block: {{include "b" (args "d" . "x" 1)}}.
+	"args": templateArgs,
+	// join joins strings with a separator; lower lower-cases.
+	"join":  func(sep string, s []string) string { return strings.Join(s, sep) },
+	"split": func(s string) []string { return strings.Split(s, ",") },
+	"lower": strings.ToLower,
+	// hash is 8 hex digits of text's SHA-256, for names that must change
+	// when what they stand for does (a REST API deployment's logical id).
+	"hash": func(text string) string { sum := sha256.Sum256([]byte(text)); return hex.EncodeToString(sum[:4]) },
 	// chomp drops the newlines around a block's output.
 	"chomp": func(s string) string { return strings.Trim(s, "\n") },
 }
@@ -67,6 +84,9 @@ func yamlPlain(s string) string {
 // comment prefixes every line of text, which a manifest's schema has
 // checked for control characters.
 func comment(prefix, text string) string {
+	// YAML and JavaScript also end lines at U+2028, U+2029 and U+0085:
+	// each starts a comment line of its own too.
+	text = strings.NewReplacer("\u2028", "\n", "\u2029", "\n", "\u0085", "\n", "\r", "\n").Replace(text)
 	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimRight(prefix+l, " ")
@@ -205,4 +225,40 @@ func markdownCode(s string) string {
 		s = " " + s + " "
 	}
 	return fence + s + fence
+}
+
+func dict(pairs ...string) (map[string]string, error) {
+	if len(pairs)%2 != 0 {
+		return nil, fmt.Errorf("dict takes key, value pairs; got %d values", len(pairs))
+	}
+	m := make(map[string]string, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		m[pairs[i]] = pairs[i+1]
+	}
+	return m, nil
+}
+
+func mergeMaps(maps ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range maps {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func templateArgs(pairs ...any) (map[string]any, error) {
+	if len(pairs)%2 != 0 {
+		return nil, fmt.Errorf("args takes name, value pairs; got %d values", len(pairs))
+	}
+	m := make(map[string]any, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		name, ok := pairs[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("args: name %v is not a string", pairs[i])
+		}
+		m[name] = pairs[i+1]
+	}
+	return m, nil
 }

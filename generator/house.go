@@ -4,6 +4,7 @@ package generator
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -103,7 +104,7 @@ func (mp *manifestParser) house(root *yaml.Node) *House {
 			h.Tags = map[string]string{}
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
-				if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+				if v.Kind != yaml.ScalarNode || v.Tag != "!!str" {
 					mp.at(v, "tag %s: the value must be a string (quote numbers, such as \"4711\")", Quote(k.Value))
 					continue
 				}
@@ -188,10 +189,14 @@ func joinFileErrors(errs []error) error {
 
 // applyHouseSAM adds house policy to every resource of a rendered SAM
 // template that takes it: the tags to each taggable resource (in the
-// format its type uses), the permissions boundary to each IAM role.
-// It inserts lines into the text, so the template keeps its layout and
-// comments. A resource that sets either itself keeps its own; the house
-// tags are added beside its tags.
+// format its type uses), the permissions boundary to each IAM role and
+// user, and to each serverless function and state machine whose role SAM
+// creates. It edits the text line by line, so the template keeps its
+// layout and comments. A resource's own tags stay beside the house tags
+// (its own value wins for a key both set); a boundary of its own is
+// replaced, as CDK's PermissionsBoundary.of does. Properties and tags
+// written in flow style ({...}, [...]) or as intrinsic functions cannot
+// take lines and are refused with their line.
 func applyHouseSAM(content []byte, h House) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(content, &doc); err != nil {
@@ -205,67 +210,213 @@ func applyHouseSAM(content []byte, h House) ([]byte, error) {
 		return content, nil
 	}
 	lines := bytes.SplitAfter(content, []byte("\n"))
-	// insertions at line index (0-based): text to put before that line.
-	inserts := map[int][]string{}
+	e := &lineEdits{inserts: map[int][]string{}, drops: map[int]bool{}}
+	var errs []error
 	for i := 0; i+1 < len(resources.Content); i += 2 {
 		name, res := resources.Content[i], resources.Content[i+1]
+		if res.Kind != yaml.MappingNode || res.Style&yaml.FlowStyle != 0 || len(res.Content) == 0 {
+			continue
+		}
 		typ := stringValue(valueNode(res, "Type"))
-		props := valueNode(res, "Properties")
+		propsKey, props := mapEntry(res, "Properties")
+		refuse := func(n *yaml.Node, what string) {
+			errs = append(errs, fmt.Errorf("line %d: resource %s: %s; write it in block style so the house policy can be added", n.Line, name.Value, what))
+		}
 		var block []string // new properties, each a YAML block at column 0
 		if format, ok := taggable[typ]; ok && len(h.Tags) > 0 {
-			if own := valueNode(props, format.property()); own != nil && len(own.Content) > 0 {
-				// The resource has tags of its own: the house tags go first
-				// among them, unless it sets the same key.
+			tagsKey, own := mapEntry(props, format.property())
+			switch {
+			case own == nil || own.Tag == "!!null":
+				block = append(block, tagBlock(format, h))
+				if own != nil {
+					e.drop(tagsKey, own)
+				}
+			case own.Tag != "" && !strings.HasPrefix(own.Tag, "!!"):
+				refuse(own, format.property()+" is an intrinsic function ("+own.Tag+")")
+			case (own.Kind == yaml.MappingNode || own.Kind == yaml.SequenceNode) && len(own.Content) == 0:
+				block = append(block, tagBlock(format, h))
+				e.drop(tagsKey, own)
+			case own.Style&yaml.FlowStyle != 0:
+				refuse(own, format.property()+" is in flow style")
+			case format.mapping && own.Kind == yaml.MappingNode:
 				item := own.Content[0]
 				for _, t := range h.TagList() {
-					if format.mapping && valueNode(own, t.Key) == nil {
-						inserts[item.Line-1] = append(inserts[item.Line-1], indentBlock(yamlString(t.Key)+": "+yamlString(t.Value), item.Column-1))
-					} else if !format.mapping && !hasTagKey(own, t.Key) {
-						inserts[item.Line-1] = append(inserts[item.Line-1], indentBlock("- Key: "+yamlString(t.Key)+"\n  Value: "+yamlString(t.Value), item.Column-3))
+					if valueNode(own, t.Key) == nil {
+						e.insert(item.Line-1, indentBlock(yamlString(t.Key)+": "+yamlString(t.Value), item.Column-1))
 					}
 				}
-			} else {
-				block = append(block, tagBlock(format, h))
+			case !format.mapping && own.Kind == yaml.SequenceNode:
+				item := own.Content[0]
+				for _, t := range h.TagList() {
+					if !hasTagKey(own, t.Key) {
+						e.insert(item.Line-1, indentBlock("- Key: "+yamlString(t.Key)+"\n  Value: "+yamlString(t.Value), item.Column-3))
+					}
+				}
+			default:
+				refuse(own, format.property()+" is not a list or mapping of tags")
 			}
 		}
-		if typ == "AWS::IAM::Role" && h.PermissionsBoundary != "" && valueNode(props, "PermissionsBoundary") == nil {
+		if h.PermissionsBoundary != "" && boundaryTypes[typ] && (typ == "AWS::IAM::Role" || typ == "AWS::IAM::User" || valueNode(props, "Role") == nil) {
+			key, own := mapEntry(props, "PermissionsBoundary")
+			if own != nil {
+				e.drop(key, own)
+			}
 			block = append(block, "PermissionsBoundary: "+yamlString(h.PermissionsBoundary))
 		}
 		if len(block) == 0 {
 			continue
 		}
-		if props == nil || props.Kind != yaml.MappingNode || len(props.Content) == 0 {
-			// No Properties to add to: add them after the resource.
-			indent := name.Column - 1 + 2
+		switch {
+		case props != nil && props.Kind == yaml.MappingNode && props.Style&yaml.FlowStyle != 0 && len(props.Content) > 0:
+			refuse(props, "Properties is in flow style")
+		case props != nil && props.Kind == yaml.MappingNode && len(props.Content) > 0 && !allDropped(e, props):
+			first := firstKept(e, props)
+			for _, b := range block {
+				e.insert(first.Line-1, indentBlock(b, first.Column-1))
+			}
+		default:
+			// No Properties (or empty ones) to add to: new Properties, as
+			// the resource's first key.
+			if props != nil {
+				e.drop(propsKey, props)
+			}
+			first := res.Content[0]
+			indent := first.Column - 1
 			text := strings.Repeat(" ", indent) + "Properties:\n"
 			for _, b := range block {
 				text += indentBlock(b, indent+2)
 			}
-			at := lastLine(res)
-			inserts[at] = append(inserts[at], text)
-			continue
+			e.insert(first.Line-1, text)
 		}
-		first := props.Content[0]
-		for _, b := range block {
-			inserts[first.Line-1] = append(inserts[first.Line-1], indentBlock(b, first.Column-1))
-		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	var out bytes.Buffer
 	for i, l := range lines {
-		for _, s := range inserts[i] {
+		for _, s := range e.inserts[i] {
 			out.WriteString(s)
 		}
-		out.Write(l)
+		if !e.drops[i] {
+			out.Write(l)
+		}
 	}
-	for _, s := range inserts[len(lines)] {
+	for _, s := range e.inserts[len(lines)] {
 		out.WriteString(s)
 	}
-	// The result must still parse, and as a template of the same resources.
-	var check yaml.Node
-	if err := yaml.Unmarshal(out.Bytes(), &check); err != nil {
+	// The result must still parse, with no key given twice.
+	if err := checkYAMLKeys(out.Bytes()); err != nil {
 		return nil, fmt.Errorf("adding house policy broke the template: %v", err)
 	}
 	return out.Bytes(), nil
+}
+
+// boundaryTypes are the resource types that take a PermissionsBoundary:
+// IAM roles and users, and the SAM resources that create a role.
+var boundaryTypes = map[string]bool{
+	"AWS::IAM::Role": true, "AWS::IAM::User": true,
+	"AWS::Serverless::Function": true, "AWS::Serverless::StateMachine": true,
+}
+
+// lineEdits collects edits to a text's lines: text to insert before a
+// line (0-based), and lines to leave out.
+type lineEdits struct {
+	inserts map[int][]string
+	drops   map[int]bool
+}
+
+func (e *lineEdits) insert(line int, text string) { e.inserts[line] = append(e.inserts[line], text) }
+
+// drop leaves out the lines of a mapping entry, key and value; the key
+// must start its line.
+func (e *lineEdits) drop(key, value *yaml.Node) {
+	for l := key.Line - 1; l < endLine(value); l++ {
+		e.drops[l] = true
+	}
+}
+
+// mapEntry returns the key and value nodes of key in mapping m.
+func mapEntry(m *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i], m.Content[i+1]
+		}
+	}
+	return nil, nil
+}
+
+// firstKept is the first key of m whose line is kept.
+func firstKept(e *lineEdits, m *yaml.Node) *yaml.Node {
+	for i := 0; i < len(m.Content); i += 2 {
+		if !e.drops[m.Content[i].Line-1] {
+			return m.Content[i]
+		}
+	}
+	return m.Content[0]
+}
+
+func allDropped(e *lineEdits, m *yaml.Node) bool {
+	for i := 0; i < len(m.Content); i += 2 {
+		if !e.drops[m.Content[i].Line-1] {
+			return false
+		}
+	}
+	return true
+}
+
+// endLine returns the index (0-based) of the line after the last line of
+// n, block scalars included.
+func endLine(n *yaml.Node) int {
+	last := n.Line
+	var walk func(*yaml.Node)
+	walk = func(x *yaml.Node) {
+		end := x.Line
+		if x.Kind == yaml.ScalarNode && (x.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 || strings.Contains(x.Value, "\n")) {
+			// A block scalar's lines follow its indicator; a multi-line
+			// quoted one spans at least as many lines as its text has.
+			end = x.Line + strings.Count(strings.TrimRight(x.Value, "\n"), "\n") + 1
+		}
+		if end > last {
+			last = end
+		}
+		for _, c := range x.Content {
+			walk(c)
+		}
+	}
+	walk(n)
+	return last
+}
+
+// checkYAMLKeys parses YAML text and refuses a mapping that has a key
+// twice, which yaml.Node parsing (and CloudFormation's template
+// decoders) would otherwise take silently or reject late.
+func checkYAMLKeys(content []byte) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(content, &doc); err != nil {
+		return err
+	}
+	var errs []error
+	var walk func(*yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.MappingNode {
+			seen := map[string]bool{}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i]
+				if k.Kind == yaml.ScalarNode && seen[k.Value] {
+					errs = append(errs, fmt.Errorf("line %d: the key %s is given twice", k.Line, Quote(k.Value)))
+				}
+				seen[k.Value] = true
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(&doc)
+	return errors.Join(errs...)
 }
 
 // tagBlock is the tags property for a resource: a mapping or a list of
@@ -293,22 +444,6 @@ func hasTagKey(list *yaml.Node, key string) bool {
 func indentBlock(block string, n int) string {
 	pad := strings.Repeat(" ", n)
 	return pad + strings.ReplaceAll(block, "\n", "\n"+pad) + "\n"
-}
-
-// lastLine returns the index of the line after the last line of n.
-func lastLine(n *yaml.Node) int {
-	last := n.Line
-	var walk func(*yaml.Node)
-	walk = func(x *yaml.Node) {
-		if x.Line > last {
-			last = x.Line
-		}
-		for _, c := range x.Content {
-			walk(c)
-		}
-	}
-	walk(n)
-	return last
 }
 
 // tagFormat says how a resource type takes tags.

@@ -40,6 +40,7 @@ type manifestSchema struct {
 	Values          []yaml.Node       `yaml:"values"`
 	Variants        yaml.Node         `yaml:"variants"`
 	Infrastructure  yaml.Node         `yaml:"infrastructure"`
+	Sample          yaml.Node         `yaml:"sample"`
 }
 
 type variantManifestSchema struct {
@@ -359,6 +360,7 @@ func parseManifest(raw []byte, file, name string) (*Template, []error) {
 		}
 	}
 	t.pack.declared = mp.declared(root, t, nil)
+	t.pack.sample = mp.sample(valueNode(root, "sample"))
 	return t, mp.errs
 }
 

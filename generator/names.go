@@ -102,7 +102,9 @@ func checkText(field, value string) error {
 		return invalid(field, value, "it is not valid UTF-8", "use plain text")
 	}
 	for _, r := range value {
-		if unicode.IsControl(r) || isBidiControl(r) {
+		// U+2028 and U+2029 end lines in YAML and JavaScript: a value
+		// holding one would leave the comment or string it lands in.
+		if unicode.IsControl(r) || isBidiControl(r) || r == '\u2028' || r == '\u2029' {
 			return invalid(field, value, fmt.Sprintf("it contains the control character %U", r), "remove it (control characters, escape sequences and line breaks are not allowed)")
 		}
 	}

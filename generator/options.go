@@ -16,6 +16,9 @@ const (
 	DefaultRuntime  = "nodejs24.x"
 	DefaultArch     = "arm64"
 	DefaultAuth     = AuthIAM
+	DefaultFront    = FrontURL
+	// DefaultStage is the REST API stage a rest-api project deploys.
+	DefaultStage = "prod"
 	// DefaultMemory gives a streaming function a useful share of CPU
 	// (Lambda scales CPU with memory) without much cost.
 	DefaultMemory = 256
@@ -39,10 +42,18 @@ const (
 	IaCCDK = "cdk"
 )
 
-// The Function URL auth modes.
+// The front ends a project can stream through.
 const (
-	AuthIAM  = "iam"  // AWS_IAM: callers sign requests with SigV4
-	AuthNone = "none" // NONE: public URL, anyone can invoke
+	FrontURL     = "url"      // a Lambda Function URL, InvokeMode RESPONSE_STREAM
+	FrontRestAPI = "rest-api" // an API Gateway REST API, integration ResponseTransferMode STREAM
+)
+
+// The auth modes. A Function URL takes iam or none; a REST API all four.
+const (
+	AuthIAM     = "iam"     // AWS_IAM: callers sign requests with SigV4
+	AuthNone    = "none"    // NONE: public, anyone can invoke
+	AuthAPIKey  = "api-key" // REST API: an API key with a usage plan
+	AuthCognito = "cognito" // REST API: a Cognito user pool authorizer
 )
 
 // Choices for the enumerated options, in the order help text lists them.
@@ -50,8 +61,19 @@ var (
 	IaCChoices     = []string{IaCSAM, IaCCDK}
 	RuntimeChoices = []string{"nodejs24.x", "nodejs22.x"}
 	ArchChoices    = []string{"arm64", "x86_64"}
-	AuthChoices    = []string{AuthIAM, AuthNone}
+	FrontChoices   = []string{FrontURL, FrontRestAPI}
+	// AuthChoices are every auth mode; AuthChoicesFor says which a front
+	// end takes.
+	AuthChoices = []string{AuthIAM, AuthNone, AuthAPIKey, AuthCognito}
 )
+
+// AuthChoicesFor returns the auth modes front takes.
+func AuthChoicesFor(front string) []string {
+	if front == FrontRestAPI {
+		return []string{AuthIAM, AuthAPIKey, AuthCognito, AuthNone}
+	}
+	return []string{AuthIAM, AuthNone}
+}
 
 // Options are the answers a project is generated from. Zero values take the
 // package defaults (see [Options.WithDefaults]), so Options{Name: "demo"} is a
@@ -74,8 +96,17 @@ type Options struct {
 	// Timeout is the function's timeout in seconds; 0 takes the template's
 	// default.
 	Timeout int
-	// Auth is the Function URL auth mode, "iam" or "none".
+	// Front is the front end the function streams through: "url" (a
+	// Function URL) or "rest-api" (an API Gateway REST API).
+	Front string
+	// Auth is the auth mode: "iam" or "none", and for a REST API also
+	// "api-key" or "cognito".
 	Auth string
+	// Stage is the REST API's stage name; empty takes "prod".
+	Stage string
+	// UserPoolARN is the Cognito user pool a REST API with auth cognito
+	// checks tokens against.
+	UserPoolARN string
 	// Set holds the template's own parameters, as --set KEY=VALUE gives
 	// them; see [Template.Params].
 	Set map[string]string
@@ -86,8 +117,9 @@ type Options struct {
 	// [LoadSource] for custom templates.
 	Source *Source
 	// House is the organisation's policy the project follows (tags,
-	// permissions boundary, log retention); nil takes the Source's
-	// house.yaml, if it has one.
+	// permissions boundary, log retention). The Source's house.yaml, if
+	// it has one, is a floor under it: its tags are added (its values win),
+	// and its boundary and retention, when it sets them, replace House's.
 	House *House
 }
 
@@ -101,13 +133,30 @@ func (o Options) source() *Source {
 // house is the policy the project follows: Options.House, else the
 // Source's.
 func (o Options) house() House {
-	switch {
-	case o.House != nil:
-		return o.House.clone()
-	case o.Source != nil && o.Source.house != nil:
-		return o.Source.house.clone()
+	var h House
+	if o.House != nil {
+		h = o.House.clone()
 	}
-	return House{}
+	if o.Source == nil || o.Source.house == nil {
+		return h
+	}
+	// A template directory's house.yaml is the organisation's floor: a
+	// policy given with --house or a values file may add to it, never
+	// drop or weaken what it sets.
+	dir := o.Source.house
+	if len(dir.Tags) > 0 {
+		if h.Tags == nil {
+			h.Tags = map[string]string{}
+		}
+		maps.Copy(h.Tags, dir.Tags)
+	}
+	if dir.PermissionsBoundary != "" {
+		h.PermissionsBoundary = dir.PermissionsBoundary
+	}
+	if dir.LogRetentionDays != 0 {
+		h.LogRetentionDays = dir.LogRetentionDays
+	}
+	return h
 }
 
 // WithDefaults returns a copy of o with every empty field set to its
@@ -132,8 +181,14 @@ func (o Options) WithDefaults() Options {
 	if o.Timeout == 0 {
 		o.Timeout = cmp.Or(t.Timeout, DefaultTimeout)
 	}
+	if o.Front == "" {
+		o.Front = DefaultFront
+	}
 	if o.Auth == "" {
 		o.Auth = DefaultAuth
+	}
+	if o.Stage == "" && o.Front == FrontRestAPI {
+		o.Stage = DefaultStage
 	}
 	if o.Version == "" {
 		o.Version = "dev"
@@ -186,7 +241,18 @@ func (o Options) Validate() error {
 	add(checkChoice("--iac", o.IaC, IaCChoices))
 	add(checkChoice("--runtime", o.Runtime, RuntimeChoices))
 	add(checkChoice("--arch", o.Arch, ArchChoices))
-	add(checkChoice("--auth", o.Auth, AuthChoices))
+	add(checkChoice("--front", o.Front, FrontChoices))
+	if err := checkText("--auth", o.Auth); err != nil {
+		add(err)
+	} else if choices := AuthChoicesFor(o.Front); !slices.Contains(choices, o.Auth) {
+		reason := "not a supported value"
+		if slices.Contains(AuthChoices, o.Auth) {
+			reason = "a " + frontName(o.Front) + " takes " + strings.Join(choices, " or ")
+		}
+		add(invalid("--auth", o.Auth, reason, "choose one of "+strings.Join(choices, ", ")+frontHint(o)))
+	}
+	add(validateStage(o))
+	add(validateUserPool(o))
 	add(ValidateMemory(o.Memory))
 	add(ValidateTimeout(o.Timeout))
 	add(checkText("version", o.Version))
@@ -194,6 +260,56 @@ func (o Options) Validate() error {
 		errs = append(errs, flatten(o.House.Validate())...)
 	}
 	return errors.Join(errs...)
+}
+
+func frontName(front string) string {
+	if front == FrontRestAPI {
+		return "REST API"
+	}
+	return "Function URL"
+}
+
+func frontHint(o Options) string {
+	if o.Front == FrontURL && (o.Auth == AuthAPIKey || o.Auth == AuthCognito) {
+		return ", or pass --front rest-api"
+	}
+	return ""
+}
+
+// stageRE is API Gateway's rule for stage names.
+var stageRE = boundedRE(`^[A-Za-z0-9_]+$`, 1, 128)
+
+func validateStage(o Options) error {
+	if o.Stage != "" && o.Front != FrontRestAPI {
+		return invalid("--stage", o.Stage, "only a REST API has stages", "leave it out, or pass --front rest-api")
+	}
+	if o.Stage != "" {
+		return ValidateStage(o.Stage)
+	}
+	return nil
+}
+
+// ValidateStage checks a REST API stage name.
+func ValidateStage(stage string) error {
+	if !stageRE.MatchString(stage) {
+		return invalid("--stage", stage, "API Gateway stage names are 1-128 letters, digits and underscores", "e.g. --stage prod")
+	}
+	return nil
+}
+
+// userPoolARNRE is a Cognito user pool's ARN.
+var userPoolARNRE = lazyRE(`^arn:aws(?:-cn|-us-gov)?:cognito-idp:[a-z]{2}(?:-gov)?-[a-z]+-\d:\d{12}:userpool/[a-z]{2}(?:-gov)?-[a-z]+-\d_[0-9A-Za-z]+$`)
+
+func validateUserPool(o Options) error {
+	switch {
+	case o.Auth == AuthCognito && o.Front == FrontRestAPI && o.UserPoolARN == "":
+		return invalid("--user-pool-arn", "", "auth cognito checks tokens against a Cognito user pool", "pass --user-pool-arn arn:aws:cognito-idp:REGION:ACCOUNT:userpool/POOL_ID")
+	case o.UserPoolARN != "" && o.Auth != AuthCognito:
+		return invalid("--user-pool-arn", o.UserPoolARN, "only auth cognito uses a user pool", "leave it out, or pass --auth cognito")
+	case o.UserPoolARN != "" && !userPoolARNRE.MatchString(o.UserPoolARN):
+		return invalid("--user-pool-arn", o.UserPoolARN, "not a Cognito user pool ARN", "e.g. arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123")
+	}
+	return nil
 }
 
 // ValidateMemory checks a memory size in MB against Lambda's bounds.

@@ -264,7 +264,7 @@ func (v Value) NagFinding() string {
 	for _, p := range v.parts {
 		switch {
 		case p.ref != nil:
-			b.WriteString("<${this.getLogicalId(" + p.ref.cdk + ".node.defaultChild as cdk.CfnElement)}")
+			b.WriteString("<${this.getLogicalId((" + p.ref.cdk + ".node.defaultChild ?? " + p.ref.cdk + ") as cdk.CfnElement)}")
 			if p.attr != "" {
 				b.WriteString("." + p.attr)
 			}

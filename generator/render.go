@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"go.yaml.in/yaml/v3"
 	"io/fs"
 	"path"
 	"slices"
@@ -64,7 +63,11 @@ type Answers struct {
 	Arch    string `json:"arch"`
 	Memory  int    `json:"memory"`
 	Timeout int    `json:"timeout"`
+	Front   string `json:"front"`
 	Auth    string `json:"auth"`
+	// Stage and UserPoolARN are a REST API's.
+	Stage       string `json:"stage,omitempty"`
+	UserPoolARN string `json:"userPoolArn,omitempty"`
 	// Set holds the template parameters given with --set.
 	Set map[string]string `json:"set,omitempty"`
 }
@@ -98,7 +101,8 @@ func marshalManifest(d Data) ([]byte, error) {
 		StreamgenVersion: d.Version,
 		Answers: Answers{
 			Name: d.Name, IaC: d.IaC, Runtime: d.Runtime, Arch: d.Arch,
-			Memory: d.Memory, Timeout: d.Timeout, Auth: d.Auth, Set: d.Set,
+			Memory: d.Memory, Timeout: d.Timeout, Front: d.Front, Auth: d.Auth,
+			Stage: d.Stage, UserPoolARN: d.UserPoolARN, Set: d.Set,
 		},
 		House: house,
 	})
@@ -125,8 +129,7 @@ func finish(p string, content []byte) (File, error) {
 			return File{}, fmt.Errorf("render %s: the result is not valid JSON: %v", p, err)
 		}
 	case ".yaml", ".yml":
-		var n yaml.Node
-		if err := yaml.Unmarshal(content, &n); err != nil {
+		if err := checkYAMLKeys(content); err != nil {
 			return File{}, fmt.Errorf("render %s: the result is not valid YAML: %v", p, err)
 		}
 	}

@@ -84,6 +84,9 @@ func TestHostileValuesCannotChangeStructure(t *testing.T) {
 				}
 			}
 			hd, err := newData(bad)
+			if err != nil && (strings.Contains(err.Error(), "has a wildcard for these answers") || strings.Contains(err.Error(), "IAM would read as a policy variable")) {
+				continue // an answer that would widen a grant is refused: safe
+			}
 			if err != nil {
 				t.Errorf("%s %s/%s data with %q: %v", tc.template, iac, auth, h, err)
 				continue
@@ -255,7 +258,7 @@ func TestRenderIsDeterministicAndComplete(t *testing.T) {
 			t.Errorf("%s: mode %v, want 0644", a[i].Path, a[i].Mode)
 		}
 	}
-	for _, p := range []string{".gitignore", ".streamgen.json", "README.md", "package.json", "src/index.mjs", "src/streamify.mjs", "template.yaml", "events/function-url.json"} {
+	for _, p := range []string{".gitignore", ".streamgen.json", "README.md", "package.json", "src/index.mjs", "src/streamify.mjs", "template.yaml", "events/sample.json"} {
 		if _, ok := a.Get(p); !ok {
 			t.Errorf("SAM project lacks %s", p)
 		}

@@ -50,12 +50,22 @@ func (s *Source) Schema(name string) (map[string]any, error) {
 			"iac":     choiceSchema("Infrastructure as code", "sam (a template.yaml) or cdk (a TypeScript CDK app)", IaCChoices, DefaultIaC),
 			"runtime": choiceSchema("Lambda runtime", "the Node.js runtime the function runs on", RuntimeChoices, DefaultRuntime),
 			"arch":    choiceSchema("Architecture", "the Lambda architecture", ArchChoices, DefaultArch),
-			"auth":    choiceSchema("Function URL auth", "iam: callers sign with SigV4; none: a public URL, with reserved concurrency", AuthChoices, DefaultAuth),
+			"front":   choiceSchema("Front end", "url: a Lambda Function URL; rest-api: an API Gateway REST API", FrontChoices, DefaultFront),
+			"auth":    choiceSchema("Auth", "iam: callers sign with SigV4; none: public, with reserved concurrency; a REST API also takes api-key (a usage plan) and cognito (a user pool authorizer)", AuthChoices, DefaultAuth),
+			"stage": map[string]any{
+				"title": "REST API stage", "description": "the stage a rest-api project deploys: letters, digits and underscores",
+				"type": "string", "pattern": `^[A-Za-z0-9_]+$`, "minLength": 1, "maxLength": 128, "default": DefaultStage,
+			},
+			"userPoolArn": map[string]any{
+				"title": "Cognito user pool ARN", "description": "the user pool whose tokens a rest-api project with auth cognito accepts",
+				"type": "string", "pattern": userPoolARNRE.String(),
+			},
 			"memory":  intSchema("Memory (MB)", "the function's memory", MinMemory, MaxMemory),
 			"timeout": intSchema("Timeout (seconds)", "the function's timeout; Lambda keeps running after a caller disconnects, so this bounds a stream's cost", MinTimeout, MaxTimeout),
 			"set":     map[string]any{"type": "object"},
 		},
 	}
+	answers["allOf"] = frontRules()
 	root := map[string]any{
 		"$schema":              SchemaDraft,
 		"title":                "streamgen values",
@@ -64,7 +74,7 @@ func (s *Source) Schema(name string) (map[string]any, error) {
 		"additionalProperties": false,
 		"properties": map[string]any{
 			"template":         map[string]any{"title": "Template", "description": "the template to render (streamgen list shows them)", "type": "string", "enum": names, "default": ts[0].Name},
-			"streamgenVersion": map[string]any{"type": "string", "description": "the streamgen that generated the project; read and ignored"},
+			"streamgenVersion": map[string]any{"description": "the streamgen that generated the project; read and ignored"},
 			"answers":          answers,
 			"house":            houseSchemaJSON(),
 		},
@@ -165,7 +175,12 @@ func paramsSchema(t Template) map[string]any {
 			ps["allOf"] = parts
 		}
 		// No control characters, as checkText says.
-		ps["not"] = mergeNot(ps["not"], map[string]any{"pattern": `[\x00-\x1f\x7f]`})
+		// What checkText refuses: control characters (C0, DEL, C1), bidi
+		// controls, and the line and paragraph separators.
+		// The characters above U+00FF are written as themselves: JSON
+		// Schema's regexes (ECMA 262) and Go's spell their escapes
+		// differently.
+		ps["not"] = mergeNot(ps["not"], map[string]any{"pattern": `[\x00-\x1f\x7f-\x9f` + "\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\u2028\u2029" + `]`})
 		props[p.Name] = ps
 		if len(p.When) > 0 {
 			// Where it does not apply, it must not be given.
@@ -262,8 +277,29 @@ func houseSchemaJSON() map[string]any {
 					"type": "string", "maxLength": 256, "pattern": tagText,
 				},
 			},
-			"permissionsBoundary": map[string]any{"type": "string", "pattern": boundaryARNRE.String()},
+			"permissionsBoundary": map[string]any{"type": "string", "pattern": "^$|" + boundaryARNRE.String()},
 			"logRetentionDays":    map[string]any{"type": "integer", "enum": days, "default": defaultLogRetentionDays},
+		},
+	}
+}
+
+// frontRules are the rules between front, auth, stage and userPoolArn:
+// a Function URL takes iam or none and has no stage; auth cognito needs a
+// user pool, which only it takes.
+func frontRules() []any {
+	isRest := map[string]any{"properties": map[string]any{"front": map[string]any{"const": FrontRestAPI}}, "required": []any{"front"}}
+	return []any{
+		map[string]any{
+			"if": map[string]any{"not": isRest},
+			"then": map[string]any{
+				"properties": map[string]any{"auth": map[string]any{"enum": anySlice(AuthChoicesFor(FrontURL))}},
+				"not":        map[string]any{"anyOf": []any{map[string]any{"required": []any{"stage"}}, map[string]any{"required": []any{"userPoolArn"}}}},
+			},
+		},
+		map[string]any{
+			"if":   map[string]any{"properties": map[string]any{"auth": map[string]any{"const": AuthCognito}}, "required": []any{"auth"}},
+			"then": map[string]any{"required": []any{"userPoolArn"}},
+			"else": map[string]any{"not": map[string]any{"required": []any{"userPoolArn"}}},
 		},
 	}
 }

@@ -135,6 +135,14 @@ func TestSchemaAgreesWithTheCLI(t *testing.T) {
 		{"echo", "answers: {name: a, memory: lots}"},
 		{"echo", "answers: {name: a, timeout: 901}"},
 		{"echo", "answers: {name: a, auth: open}"},
+		{"echo", "answers: {name: a, front: lambda}"},
+		{"echo", "answers: {name: a, auth: api-key}"},
+		{"echo", "answers: {name: a, front: url, auth: cognito}"},
+		{"echo", "answers: {name: a, stage: prod}"},
+		{"echo", "answers: {name: a, front: rest-api, stage: 'bad stage'}"},
+		{"echo", "answers: {name: a, front: rest-api, auth: cognito}"},
+		{"echo", "answers: {name: a, front: rest-api, auth: cognito, userPoolArn: 'arn:aws:cognito-idp:us-east-1:1:userpool/x'}"},
+		{"echo", "answers: {name: a, front: rest-api, auth: iam, userPoolArn: 'arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Abc'}"},
 		{"echo", "answers: {name: a, set: {bucket: x}}"},
 		{"s3-proxy", "answers: {name: a, set: {bucket: Bad_Bucket}}"},
 		{"s3-proxy", "answers: {name: a, set: {bucket: xn--abc}}"},
@@ -178,12 +186,15 @@ func TestSchemaAgreesWithTheCLI(t *testing.T) {
 	// Random combinations: the two must agree on every one. Each answer
 	// is good most of the time ({good...}, {bad...}).
 	pools := map[string][2][]string{
-		"name":    {{"a", "demo-2"}, {"Bad", "http", "x_y"}},
-		"iac":     {{"sam", "cdk"}, {"pulumi"}},
-		"runtime": {{"nodejs24.x", "nodejs22.x"}, {"nodejs20.x"}},
-		"memory":  {{"128", "10240", "1024"}, {"127"}},
-		"timeout": {{"1", "900", "30"}, {"0"}},
-		"auth":    {{"iam", "none"}, {"public"}},
+		"name":        {{"a", "demo-2"}, {"Bad", "http", "x_y"}},
+		"iac":         {{"sam", "cdk"}, {"pulumi"}},
+		"runtime":     {{"nodejs24.x", "nodejs22.x"}, {"nodejs20.x"}},
+		"memory":      {{"128", "10240", "1024"}, {"127"}},
+		"timeout":     {{"1", "900", "30"}, {"0"}},
+		"auth":        {{"iam", "none", "api-key", "cognito"}, {"public"}},
+		"front":       {{"url", "rest-api", "rest-api"}, {"lambda"}},
+		"stage":       {{"prod", "v1"}, {"bad stage"}},
+		"userPoolArn": {{"arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"}, {"arn:aws:cognito-idp:us-east-1:1:userpool/x"}},
 	}
 	params := map[string]map[string][2][]string{
 		"echo":     {"nope": {nil, {"x"}}},
@@ -209,9 +220,10 @@ func TestSchemaAgreesWithTheCLI(t *testing.T) {
 		template := src.Names()[i%len(src.Names())]
 		var b strings.Builder
 		fmt.Fprintf(&b, "template: %s\nanswers:\n", template)
-		for _, k := range []string{"name", "iac", "runtime", "memory", "timeout", "auth"} {
+		for _, k := range []string{"name", "iac", "runtime", "memory", "timeout", "front", "auth", "stage", "userPoolArn"} {
 			switch {
 			case rng.IntN(3) == 0 && k != "name":
+			case (k == "stage" || k == "userPoolArn") && rng.IntN(2) == 0:
 			case k == "memory" || k == "timeout":
 				fmt.Fprintf(&b, "  %s: %s\n", k, pick(pools[k])) // a number
 			default:

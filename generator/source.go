@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"text/template"
+	"text/template/parse"
 
 	"github.com/streamgen/streamgen/templates"
 )
@@ -351,6 +352,7 @@ type pack struct {
 	variantParam string
 	variants     map[string]*variantPack
 	files        *layer
+	sample       *Sample // the sample: request; nil for defaultSample
 }
 
 // variantPack is a folder variants/VALUE of a template: files added when
@@ -422,6 +424,11 @@ func loadPack(fsys fs.FS, dir, name, origin string) (*Template, []error) {
 // to or replacing its own, partials and variant files included.
 func patchPack(fsys fs.FS, dir, origin string, t Template) (Template, []error) {
 	patch, errs := loadLayer(fsys, dir, dir, origin)
+	manifests, _ := fs.Glob(fsys, dir+"/variants/*/"+VariantManifestFile)
+	for _, m := range manifests {
+		errs = append(errs, &FileError{File: displayPath(origin, m), Msg: "a patch replaces a built-in template's files, not what its manifests declare, so this " + VariantManifestFile +
+			" would be ignored; to change it, copy the whole template folder (with its " + ManifestFile + ") under a name of your own"})
+	}
 	p := *t.pack
 	p.files = t.pack.files.overlay(patch)
 	p.variants = map[string]*variantPack{}
@@ -548,16 +555,19 @@ func loadLayer(fsys fs.FS, dir, name, origin string) (*layer, []error) {
 }
 
 // overlay returns l with the files and partials of patch added, a patch
-// file replacing l's file at the same path.
+// file replacing l's file at the same path. l's entries come first, so a
+// patch's partials define their blocks after (and over) l's. l is parsed
+// first: its entries are copied, and must not change while they are.
 func (l *layer) overlay(patch *layer) *layer {
+	l.parse()
 	merge := func(base, add []entry) []entry {
-		out := slices.Clone(add)
+		var out []entry
 		for _, e := range base {
 			if !slices.ContainsFunc(add, func(p entry) bool { return p.rel == e.rel }) {
 				out = append(out, e)
 			}
 		}
-		return out
+		return append(out, add...)
 	}
 	return &layer{name: l.name, files: merge(l.files, patch.files), partials: merge(l.partials, patch.partials)}
 }
@@ -633,39 +643,53 @@ func (s *Source) trialRender(name string) []error {
 	}
 	var errs []error
 	for _, iac := range IaCChoices {
-		for _, v := range variants {
-			set := map[string]string{}
-			for _, p := range t.Params {
-				switch {
-				case p.Name == t.pack.variantParam && v != "":
-					set[p.Name] = v
-				case p.Required && len(p.Choices) > 0:
-					set[p.Name] = p.Choices[0]
-				case p.Required:
-					set[p.Name] = "sample"
+		for _, front := range FrontChoices {
+			for _, v := range variants {
+				set := map[string]string{}
+				for _, p := range t.Params {
+					switch {
+					case p.Name == t.pack.variantParam && v != "":
+						set[p.Name] = v
+					case p.Required && len(p.Choices) > 0:
+						set[p.Name] = p.Choices[0]
+					case p.Required:
+						set[p.Name] = "sample"
+					}
+				}
+				o := Options{Name: "sample-project", Template: name, IaC: iac, Front: front, Set: set, Source: s}.WithDefaults()
+				d, err := newData(o)
+				if err == nil {
+					_, err = s.render(d)
+				}
+				for _, e := range flatten(err) {
+					// An error of the rendered project names no file of the
+					// template's: it is the template's, found by its manifest.
+					var fe *FileError
+					if !errors.As(e, &fe) || strings.HasPrefix(fe.File, "layers/") {
+						// A built-in layer's file went wrong with this
+						// template's declarations or fragments.
+						e = &FileError{File: displayPath(s.origins[name], name+"/"+ManifestFile), Msg: fmt.Sprintf("rendering a sample project (%s, %s): %v", iac, front, e)}
+					}
+					errs = append(errs, e)
 				}
 			}
-			o := Options{Name: "sample-project", Template: name, IaC: iac, Set: set, Source: s}.WithDefaults()
-			d, err := newData(o)
-			if err == nil {
-				_, err = s.render(d)
-			}
-			errs = append(errs, flatten(err)...)
 		}
 	}
 	return dedupeErrors(errs)
 }
 
-// render executes the layers base, IaC and template (then the template's
-// variant, if any), in that order: a later layer's file replaces an
-// earlier one's at the same path, and a later layer's {{define}} of a
-// block replaces an earlier one's.
+// render executes the layers base, IaC, front end and template (then the
+// template's variant, if any), in that order: a later layer's file
+// replaces an earlier one's at the same path, and a later layer's
+// {{define}} of a block replaces an earlier one's. The IaC layer's files
+// include the front end's blocks (sam.front.resources, ...), which every
+// front-end layer defines for both IaC flavours.
 func (s *Source) render(d Data) (Files, error) {
 	t, ok := s.Template(d.Template)
 	if !ok {
 		return nil, fmt.Errorf("no template %q", d.Template)
 	}
-	layers := []*layer{s.layers["base"], s.layers[d.IaC], t.pack.files}
+	layers := []*layer{s.layers["base"], s.layers[d.IaC], s.layers[d.Front], t.pack.files}
 	if v := t.pack.variant(d.Variant); v != nil {
 		layers = append(layers, v.files)
 	}
@@ -675,7 +699,7 @@ func (s *Source) render(d Data) (Files, error) {
 	byPath := map[string]entry{}
 	for _, l := range layers {
 		if l == nil {
-			return nil, fmt.Errorf("the template tree has no layer for %s", d.IaC)
+			return nil, fmt.Errorf("the template tree has no layer for %s or %s", d.IaC, d.Front)
 		}
 		if perrs := l.parse(); len(perrs) > 0 {
 			return nil, errors.Join(perrs...)
@@ -683,7 +707,14 @@ func (s *Source) render(d Data) (Files, error) {
 		for _, e := range l.partials {
 			for _, def := range e.tmpl.Templates() {
 				if def.Name() != e.src && def.Tree != nil {
-					if _, err := set.AddParseTree(def.Name(), def.Tree); err != nil {
+					tree := def.Tree
+					if parse.IsEmptyTree(tree.Root) {
+						// text/template keeps a block's earlier definition
+						// when a later one is empty; an empty action is
+						// not, so a later layer can empty a block.
+						tree = emptyBlock(def.Name())
+					}
+					if _, err := set.AddParseTree(def.Name(), tree); err != nil {
 						errs = append(errs, err)
 					}
 					blocks[def.Name()] = blockSource{file: e.src, line: 1 + bytes.Count(e.raw[:min(int(def.Tree.Root.Pos), len(e.raw))], []byte("\n"))}
@@ -721,7 +752,15 @@ func (s *Source) render(d Data) (Files, error) {
 		if p == "template.yaml" && d.IsSAM() && !d.House.IsZero() {
 			var err error
 			if content, err = applyHouseSAM(content, d.House); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", e.src, err))
+				// The lines are the rendered template's, whose resources
+				// come from the layers and the template's fragments.
+				errs = append(errs, fmt.Errorf("applying the house policy to the rendered %s: %w", p, err))
+				continue
+			}
+		}
+		if strings.HasSuffix(p, ".ts") {
+			if err := checkTSNames(p, content); err != nil {
+				errs = append(errs, err)
 				continue
 			}
 		}
@@ -793,4 +832,10 @@ func bindInclude(t *template.Template) {
 		err := t.ExecuteTemplate(&buf, name, data)
 		return buf.String(), err
 	}})
+}
+
+// emptyBlock is a block that writes nothing but, unlike {{define "x"}}{{end}},
+// replaces an earlier definition.
+func emptyBlock(name string) *parse.Tree {
+	return template.Must(template.New(name).Parse(`{{""}}`)).Tree
 }

@@ -70,7 +70,7 @@ func TestLoadSourceAddsATemplate(t *testing.T) {
 	if string(idx.Content) != "export const greeting = \"hello\" + ' ' + \"world\";\n" {
 		t.Errorf("index.mjs = %q", idx.Content)
 	}
-	for _, p := range []string{"src/streamify.mjs", "template.yaml", "package.json", "test/greet.test.mjs", "events/function-url.json"} {
+	for _, p := range []string{"src/streamify.mjs", "template.yaml", "package.json", "test/greet.test.mjs", "events/sample.json"} {
 		if _, ok := files.Get(p); !ok {
 			t.Errorf("missing %s (the base and IaC layers apply to custom templates)", p)
 		}
@@ -230,6 +230,27 @@ func TestLoadSourceErrorsNameFileAndLine(t *testing.T) {
 			[]string{"house/t/partials/infra.tmpl:6: the cdk.resources block does not render TypeScript that parses: the { opened here is never closed"}},
 		{"a CDK fragment without the construct", map[string]string{"t/streamgen.yaml": table, "t/partials/infra.tmpl": samTable("") + "{{define \"cdk.resources\"}}\n    const queue = new sqs.Queue(this, \"Q\");\n{{end}}\n"},
 			[]string{"the CDK construct of Jobs is jobs, which cdk.resources does not define"}},
+		// Names the layers use, and fragments at the wrong depth.
+		{"a resource named like the layers' own", map[string]string{
+			"t/streamgen.yaml":      "description: x\ninfrastructure:\n  resources:\n    - name: StreamFunctionRole\n      type: AWS::SQS::Queue\n      cdk: jobs\n      cdkImports: {sqs: aws-cdk-lib/aws-sqs}\n",
+			"t/partials/infra.tmpl": "{{define \"sam.resources\"}}\n  StreamFunctionRole:\n    Type: AWS::SQS::Queue\n{{end}}\n" + cdkTable},
+			[]string{"house/t/streamgen.yaml: rendering a sample project (sam, url)", `the key "StreamFunctionRole" is given twice`}},
+		{"an output named like the layers' own", map[string]string{"t/streamgen.yaml": infra("  outputs:\n    - name: FunctionName\n      description: d\n      value: x\n")},
+			[]string{`the key "FunctionName" is given twice`, `gives two constructs the id "FunctionName" twice`}},
+		{"an import alias the stack has", map[string]string{"t/streamgen.yaml": strings.Replace(table, "{sqs: aws-cdk-lib/aws-sqs}", "{sqs: aws-cdk-lib/aws-sqs, iam: aws-cdk-lib/aws-iam}", 1), "t/partials/infra.tmpl": samTable("") + cdkTable},
+			[]string{`imports the name "iam" twice`}},
+		{"a construct const the stack has", map[string]string{"t/streamgen.yaml": strings.Replace(table, "cdk: jobs", "cdk: role", 1), "t/partials/infra.tmpl": samTable("") + strings.Replace(cdkTable, "const jobs", "const role", 1)},
+			[]string{`declares the const "role" twice`}},
+		{"a SAM fragment indented four spaces", map[string]string{"t/streamgen.yaml": table, "t/partials/infra.tmpl": "{{define \"sam.resources\"}}\n    Jobs:\n      Type: AWS::SQS::Queue\n{{end}}\n" + cdkTable},
+			[]string{"house/t/partials/infra.tmpl:2: resource Jobs is indented 4 spaces"}},
+		{"a policy named like the layers' own", map[string]string{"t/streamgen.yaml": infra("  policies:\n    - name: write-own-logs\n      statements:\n        - actions: [s3:GetObject]\n          resources: [\"arn:aws:s3:::b/k\"]\n")},
+			[]string{`the policy name "write-own-logs" is taken`}},
+		{"a wildcard reached through a value", map[string]string{"t/streamgen.yaml": "description: x\nvalues:\n  - name: objects\n    value: \"arn:aws:s3:::b/*\"\n" + strings.TrimPrefix(infra("  policies:\n    - name: p\n      statements:\n        - actions: [s3:GetObject]\n          resources: [\"${value:objects}\"]\n"), "description: x\n")},
+			[]string{"has a wildcard for these answers", "no wildcardReason"}},
+		{"a line separator in a comment", map[string]string{"t/streamgen.yaml": infra("  environment:\n    - name: A\n      value: a\n      comment: \"hello\\u2028INJECTED: 1\"\n")},
+			[]string{"control character U+2028"}},
+		{"a variant manifest in a patch", map[string]string{"llm-stream/variants/openai/variant.yaml": "values: []\n"},
+			[]string{"house/llm-stream/variants/openai/variant.yaml: a patch replaces a built-in template's files, not what its manifests declare"}},
 		{"a house tag key over 128 characters", map[string]string{"house.yaml": "tags:\n  " + strings.Repeat("k", 129) + ": v\n"},
 			[]string{"house/house.yaml:2: tag key \"kkk", "is 129 characters; AWS allows at most 128"}},
 		{"a bad house policy", map[string]string{"house.yaml": "tags:\n  aws:team: x\n  team: 42\npermissionsBoundary: arn:aws:iam::1:policy/x\nlogRetentionDays: 31\nlogRetention: 30\n"},
@@ -352,5 +373,56 @@ func TestLoadSourceLimits(t *testing.T) {
 	_, err = LoadSource(os.DirFS(dir), dir)
 	if err == nil || !strings.Contains(err.Error(), "t/streamgen.yaml: not a regular file") || strings.Contains(err.Error(), "root:") {
 		t.Errorf("error %v", err)
+	}
+}
+
+// A patch's partial file defines its blocks over the template's own, an
+// empty definition included.
+func TestPatchPartialsWin(t *testing.T) {
+	src, err := LoadSource(mapFS(map[string]string{
+		"echo/partials/zz-house.md.tmpl": `{{define "readme.call.opts"}}-H 'x-team: payments'{{end}}{{define "readme.try"}}{{end}}`,
+	}), "house")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := Render(Options{Name: "demo", Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, _ := files.Get("README.md")
+	if !strings.Contains(string(readme.Content), `curl -N -H 'x-team: payments' "http://127.0.0.1:3000/hello?greeting=hi"`) {
+		t.Errorf("the patch's readme.call.opts did not replace echo's:\n%s", readme.Content)
+	}
+	if strings.Contains(string(readme.Content), "To try the sample event yourself") {
+		t.Error("the patch's empty readme.try did not replace the default")
+	}
+}
+
+// A template directory's house.yaml is a floor under the policy given.
+func TestHouseDirectoryIsAFloor(t *testing.T) {
+	src, err := LoadSource(mapFS(map[string]string{
+		"house.yaml": "tags:\n  team: payments\npermissionsBoundary: arn:aws:iam::123456789012:policy/house\n",
+	}), "house")
+	if err != nil {
+		t.Fatal(err)
+	}
+	given := House{Tags: map[string]string{"team": "other", "app": "a"}, PermissionsBoundary: "arn:aws:iam::123456789012:policy/weaker", LogRetentionDays: 90}
+	h := Options{Name: "demo", Source: src, House: &given}.house()
+	if h.Tags["team"] != "payments" || h.Tags["app"] != "a" || h.PermissionsBoundary != "arn:aws:iam::123456789012:policy/house" || h.LogRetentionDays != 90 {
+		t.Errorf("house %+v: want the directory's tags and boundary over the given ones, the rest added", h)
+	}
+	if empty := (Options{Name: "demo", Source: src, House: &House{}}).house(); empty.Tags["team"] != "payments" || empty.PermissionsBoundary == "" {
+		t.Errorf("an empty given policy switched the directory's off: %+v", empty)
+	}
+}
+
+// Every built-in template renders for every IaC flavour, front end and
+// variant, as custom templates must when they load.
+func TestBuiltinTemplatesRenderEveryCombination(t *testing.T) {
+	src := Builtin()
+	for _, name := range src.Names() {
+		for _, err := range src.trialRender(name) {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }

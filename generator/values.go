@@ -46,10 +46,10 @@ func ReadValues(raw []byte, file string) (Options, error) {
 	}
 	checkKeys(root, []string{"template", "streamgenVersion", "answers", "house"}, at)
 	answers := valueNode(root, "answers")
-	answerKeys := []string{"name", "iac", "runtime", "arch", "memory", "timeout", "auth", "set"}
+	answerKeys := []string{"name", "iac", "runtime", "arch", "memory", "timeout", "front", "auth", "stage", "userPoolArn", "set"}
 	checkKeys(answers, answerKeys, at)
 	if answers != nil && answers.Kind != yaml.MappingNode {
-		at(answers, "answers must be a mapping of name, iac, runtime, arch, memory, timeout, auth and set")
+		at(answers, "answers must be a mapping of name, iac, runtime, arch, memory, timeout, front, auth, stage, userPoolArn and set")
 	}
 	var o Options
 	str := func(n *yaml.Node, key string, dst *string) {
@@ -57,7 +57,7 @@ func ReadValues(raw []byte, file string) (Options, error) {
 		if v == nil {
 			return
 		}
-		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+		if v.Kind != yaml.ScalarNode || v.Tag != "!!str" {
 			at(v, "%s must be a string", key)
 			return
 		}
@@ -86,6 +86,9 @@ func ReadValues(raw []byte, file string) (Options, error) {
 	str(answers, "runtime", &o.Runtime)
 	str(answers, "arch", &o.Arch)
 	str(answers, "auth", &o.Auth)
+	str(answers, "front", &o.Front)
+	str(answers, "stage", &o.Stage)
+	str(answers, "userPoolArn", &o.UserPoolARN)
 	num(answers, "memory", &o.Memory)
 	num(answers, "timeout", &o.Timeout)
 	if set := valueNode(answers, "set"); set != nil {
@@ -95,8 +98,8 @@ func ReadValues(raw []byte, file string) (Options, error) {
 			o.Set = map[string]string{}
 			for i := 0; i+1 < len(set.Content); i += 2 {
 				k, v := set.Content[i], set.Content[i+1]
-				if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
-					at(v, "set.%s must be a string", k.Value)
+				if v.Kind != yaml.ScalarNode || v.Tag != "!!str" {
+					at(v, "set.%s must be a string; quote numbers and booleans, such as \"100\"", k.Value)
 					continue
 				}
 				if _, dup := o.Set[k.Value]; dup {
@@ -121,7 +124,7 @@ func ReadValues(raw []byte, file string) (Options, error) {
 	for key, c := range map[string]struct {
 		v       string
 		choices []string
-	}{"iac": {o.IaC, IaCChoices}, "runtime": {o.Runtime, RuntimeChoices}, "arch": {o.Arch, ArchChoices}, "auth": {o.Auth, AuthChoices}} {
+	}{"iac": {o.IaC, IaCChoices}, "runtime": {o.Runtime, RuntimeChoices}, "arch": {o.Arch, ArchChoices}, "auth": {o.Auth, AuthChoices}, "front": {o.Front, FrontChoices}} {
 		if c.v != "" {
 			check(key, checkChoice(key, c.v, c.choices))
 		}

@@ -41,6 +41,16 @@ var cases = []goldenCase{
 		"model": "us.anthropic.claude-3-5-haiku-20241022-v1:0", "corsOrigins": "https://app.example.com"}}},
 	{"llm-stream-openai", generator.Options{Name: "llm-stream-openai", Template: "llm-stream", Set: map[string]string{
 		"provider": "openai", "corsOrigins": "https://app.example.com,http://localhost:5173"}}},
+	// REST API front ends: IAM auth (SAM), an API key with CORS (CDK), a
+	// public API in front of an existing bucket (SAM), and a Cognito
+	// authorizer (CDK).
+	{"echo-sam-rest", generator.Options{Name: "echo-sam-rest", Front: "rest-api"}},
+	{"llm-stream-cdk-rest", generator.Options{Name: "llm-stream-cdk-rest", Template: "llm-stream", IaC: "cdk", Front: "rest-api", Auth: "api-key", Set: map[string]string{
+		"corsOrigins": "https://app.example.com"}}},
+	{"s3-proxy-sam-rest", generator.Options{Name: "s3-proxy-sam-rest", Template: "s3-proxy", Front: "rest-api", Auth: "none", Stage: "v1", Set: map[string]string{
+		"bucket": "example-assets", "prefix": "public/"}}},
+	{"echo-cdk-rest-cognito", generator.Options{Name: "echo-cdk-rest-cognito", IaC: "cdk", Front: "rest-api", Auth: "cognito",
+		UserPoolARN: "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"}},
 }
 
 func (c goldenCase) render() (generator.Files, error) {

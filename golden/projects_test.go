@@ -24,7 +24,7 @@ import (
 // runs the sample-event snippet from the generated README, and checks the
 // infrastructure with the real tools: cfn-lint and the SAM transform for SAM,
 // `tsc` and `cdk synth --strict` for CDK. In both, the resulting CloudFormation must
-// have a Function URL with InvokeMode RESPONSE_STREAM and the chosen auth.
+// stream through its front end with the chosen auth (see frontChecks).
 //
 // It needs node, npm and (for SAM) cfn-lint; a missing tool fails the test.
 // `go test -short` skips it.
@@ -52,7 +52,7 @@ func TestGeneratedProjects(t *testing.T) {
 			report := npmTest(t, dir)
 			if opts.IaC == "cdk" {
 				// The project's own infrastructure tests ran, and passed.
-				for _, name := range []string{"the Function URL streams its response", "exactly these statements", "cdk-nag's AwsSolutions and Serverless packs find nothing unacknowledged"} {
+				for _, name := range []string{frontChecks[opts.Front].stackTest, "exactly these statements", "cdk-nag's AwsSolutions and Serverless packs find nothing unacknowledged"} {
 					if !regexp.MustCompile(`(?m)^ok \d+ - .*` + regexp.QuoteMeta(name)).MatchString(report) {
 						t.Errorf("npm test did not pass the stack test %q:\n%s", name, report)
 					}
@@ -78,7 +78,7 @@ func TestGeneratedProjects(t *testing.T) {
 					checkBundledSDK(t, dir)
 				}
 			}
-			checkFunctionURL(t, tmpl, opts.Auth == "none")
+			frontChecks[opts.Front].check(t, tmpl, opts)
 			checkLeastPrivilege(t, tmpl)
 		})
 	}
@@ -127,7 +127,7 @@ func checkLeastPrivilege(t *testing.T, tmpl cfnTemplate) {
 	for name, r := range tmpl.Resources {
 		switch r.Type {
 		case "AWS::IAM::Role", "AWS::IAM::Policy":
-			if _, ok := r.Properties["ManagedPolicyArns"]; ok {
+			if _, ok := r.Properties["ManagedPolicyArns"]; ok && !isAPIGatewayLogsRole(r.Properties) {
 				t.Errorf("%s: managed policies attached; the generated roles grant only what the function needs", name)
 			}
 			b, _ := json.Marshal(r.Properties)
@@ -166,12 +166,33 @@ type cfnTemplate struct {
 	} `json:"Resources"`
 }
 
+// isAPIGatewayLogsRole reports whether role properties are those of the
+// account's API Gateway logging role a REST API stack sets: assumed by API
+// Gateway, with only the AWS managed policy made for it.
+func isAPIGatewayLogsRole(props map[string]any) bool {
+	trust, _ := json.Marshal(props["AssumeRolePolicyDocument"])
+	managed, _ := json.Marshal(props["ManagedPolicyArns"])
+	return strings.Contains(string(trust), `"apigateway.amazonaws.com"`) &&
+		regexp.MustCompile(`^\[\{"Fn::(Sub|Join)":.*:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"\]*\}\]$`).Match(managed)
+}
+
+// frontChecks are the checks of each front end: the name of a stack test
+// a CDK project of that front end must pass, and the deployed shape.
+var frontChecks = map[string]struct {
+	stackTest string
+	check     func(*testing.T, cfnTemplate, generator.Options)
+}{
+	generator.FrontURL:     {"the Function URL streams its response", checkFunctionURL},
+	generator.FrontRestAPI: {"the REST API's methods stream from the function", checkRESTAPI},
+}
+
 // checkFunctionURL checks the deployed shape: one streaming Function URL with
 // the expected auth; a public one also needs both permissions (without
 // lambda:InvokeFunction via the URL, every request gets 403) and reserved
 // concurrency on the function.
-func checkFunctionURL(t *testing.T, tmpl cfnTemplate, public bool) {
+func checkFunctionURL(t *testing.T, tmpl cfnTemplate, opts generator.Options) {
 	t.Helper()
+	public := opts.Auth == generator.AuthNone
 	wantAuth := "AWS_IAM"
 	if public {
 		wantAuth = "NONE"
@@ -207,6 +228,89 @@ func checkFunctionURL(t *testing.T, tmpl cfnTemplate, public bool) {
 	}
 	if !public && (invokeURL != 0 || invokeViaURL != 0) {
 		t.Errorf("an IAM-auth URL must not grant public permissions, found %d and %d", invokeURL, invokeViaURL)
+	}
+}
+
+// checkRESTAPI checks the deployed shape of a REST API front end: no
+// Function URL; the root and {proxy+} ANY methods are streaming Lambda
+// proxy integrations (ResponseTransferMode STREAM on the
+// response-streaming-invocations URI) with the auth chosen; API Gateway
+// may invoke the function for the stage only; the stage throttles and
+// logs; an API key has no value in the template, and its usage plan
+// limits; reserved concurrency exactly when the API is public.
+func checkRESTAPI(t *testing.T, tmpl cfnTemplate, opts generator.Options) {
+	t.Helper()
+	wantAuth := map[string]string{generator.AuthIAM: "AWS_IAM", generator.AuthCognito: "COGNITO_USER_POOLS"}[opts.Auth]
+	if wantAuth == "" {
+		wantAuth = "NONE"
+	}
+	streamURI := regexp.MustCompile(`:lambda:path/2021-11-15/functions/.*/response-streaming-invocations"`)
+	count := map[string]int{}
+	for name, r := range tmpl.Resources {
+		count[r.Type]++
+		p := r.Properties
+		js, _ := json.Marshal(p)
+		switch r.Type {
+		case "AWS::ApiGateway::Method":
+			integration, _ := p["Integration"].(map[string]any)
+			if p["HttpMethod"] == "OPTIONS" {
+				count["options"]++
+				if integration["Type"] != "MOCK" || p["AuthorizationType"] != "NONE" {
+					t.Errorf("%s: preflight method must be a MOCK without authorization, got %v %v", name, integration["Type"], p["AuthorizationType"])
+				}
+				continue
+			}
+			uri, _ := json.Marshal(integration["Uri"])
+			if p["HttpMethod"] != "ANY" || integration["Type"] != "AWS_PROXY" || integration["ResponseTransferMode"] != "STREAM" || !streamURI.Match(uri) {
+				t.Errorf("%s: want an ANY AWS_PROXY integration with ResponseTransferMode STREAM on the response-streaming-invocations URI, got %s", name, js)
+			}
+			if want := float64(min(opts.Timeout, 900) * 1000); integration["TimeoutInMillis"] != want {
+				t.Errorf("%s: integration TimeoutInMillis %v, want %v", name, integration["TimeoutInMillis"], want)
+			}
+			if p["AuthorizationType"] != wantAuth {
+				t.Errorf("%s: AuthorizationType %v, want %s", name, p["AuthorizationType"], wantAuth)
+			}
+			if keyRequired, _ := p["ApiKeyRequired"].(bool); keyRequired != (opts.Auth == generator.AuthAPIKey) {
+				t.Errorf("%s: ApiKeyRequired %v with auth %s", name, keyRequired, opts.Auth)
+			}
+			if _, ok := p["AuthorizerId"]; ok != (opts.Auth == generator.AuthCognito) {
+				t.Errorf("%s: AuthorizerId set = %v with auth %s", name, ok, opts.Auth)
+			}
+		case "AWS::Lambda::Permission":
+			if p["Principal"] != "apigateway.amazonaws.com" || !strings.Contains(string(js), "execute-api") || !strings.Contains(string(js), opts.Stage) && !strings.Contains(string(js), "DeploymentStage") {
+				t.Errorf("%s: want a permission for API Gateway scoped to the stage, got %s", name, js)
+			}
+		case "AWS::ApiGateway::Stage":
+			settings, _ := json.Marshal(p["MethodSettings"])
+			if p["StageName"] != opts.Stage || p["AccessLogSetting"] == nil || !strings.Contains(string(settings), `"ThrottlingRateLimit"`) {
+				t.Errorf("%s: want stage %s with access logs and throttling, got %s", name, opts.Stage, js)
+			}
+		case "AWS::ApiGateway::ApiKey":
+			if _, ok := p["Value"]; ok {
+				t.Errorf("%s: the API key's value is in the template", name)
+			}
+		case "AWS::ApiGateway::UsagePlan":
+			if p["Throttle"] == nil || p["Quota"] == nil {
+				t.Errorf("%s: the usage plan has no throttle or quota: %s", name, js)
+			}
+		case "AWS::Lambda::Function":
+			_, reserved := p["ReservedConcurrentExecutions"]
+			if reserved != (opts.Auth == generator.AuthNone) {
+				t.Errorf("%s: ReservedConcurrentExecutions set = %v with auth %s", name, reserved, opts.Auth)
+			}
+		}
+	}
+	if count["AWS::Lambda::Url"] != 0 {
+		t.Errorf("a REST API project has %d Function URLs", count["AWS::Lambda::Url"])
+	}
+	if methods := count["AWS::ApiGateway::Method"] - count["options"]; methods != 2 {
+		t.Errorf("found %d streaming methods, want 2 (the root and {proxy+})", methods)
+	}
+	if count["AWS::Lambda::Permission"] == 0 || count["AWS::ApiGateway::Stage"] != 1 {
+		t.Errorf("want API Gateway permissions and one stage, found %d and %d", count["AWS::Lambda::Permission"], count["AWS::ApiGateway::Stage"])
+	}
+	if want := map[bool]int{true: 1, false: 0}[opts.Auth == generator.AuthAPIKey]; count["AWS::ApiGateway::ApiKey"] != want || count["AWS::ApiGateway::UsagePlan"] != want {
+		t.Errorf("auth %s: %d API keys and %d usage plans, want %d each", opts.Auth, count["AWS::ApiGateway::ApiKey"], count["AWS::ApiGateway::UsagePlan"], want)
 	}
 }
 

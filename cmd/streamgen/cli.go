@@ -328,7 +328,10 @@ declined), 2 usage or validation error, 130 interrupted.`,
 	// need not pay.
 	f.IntVar(&nf.opts.Memory, "memory", 0, fmt.Sprintf("function memory in MB, %d-%d", generator.MinMemory, generator.MaxMemory))
 	f.IntVar(&nf.opts.Timeout, "timeout", 0, fmt.Sprintf("function timeout in seconds, %d-%d", generator.MinTimeout, generator.MaxTimeout))
-	f.StringVar(&nf.opts.Auth, "auth", generator.DefaultAuth, "Function URL auth: iam (SigV4-signed callers) or none (public)")
+	f.StringVar(&nf.opts.Front, "front", generator.DefaultFront, "front end: url (a Lambda Function URL) or rest-api (an API Gateway REST API)")
+	f.StringVar(&nf.opts.Auth, "auth", generator.DefaultAuth, "auth: iam (SigV4-signed callers) or none (public); with --front rest-api also api-key or cognito")
+	f.StringVar(&nf.opts.Stage, "stage", "", "the REST API's stage (default "+generator.DefaultStage+"; --front rest-api only)")
+	f.StringVar(&nf.opts.UserPoolARN, "user-pool-arn", "", "the Cognito user pool whose tokens the REST API accepts (--auth cognito)")
 	f.StringArrayVar(&nf.sets, "set", nil, "template parameter KEY=VALUE, repeatable (streamgen list shows each template's keys)")
 	a.templateFlags = func() {
 		f.Lookup("memory").Usage += fmt.Sprintf(" (default %s)", templateDefaults(func(t generator.Template) int { return t.Memory }, generator.DefaultMemory))
@@ -530,7 +533,8 @@ func gatherOptions(nf newFlags, src *generator.Source) (generator.Options, map[s
 			return o, nil, err
 		}
 		for k, v := range map[string]bool{"name": o.Name != "", "template": o.Template != "", "iac": o.IaC != "", "runtime": o.Runtime != "",
-			"arch": o.Arch != "", "auth": o.Auth != "", "memory": o.Memory != 0, "timeout": o.Timeout != 0} {
+			"arch": o.Arch != "", "front": o.Front != "", "auth": o.Auth != "", "stage": o.Stage != "", "user-pool-arn": o.UserPoolARN != "",
+			"memory": o.Memory != 0, "timeout": o.Timeout != 0} {
 			given[k] = v
 		}
 		for k := range o.Set {
@@ -546,7 +550,10 @@ func gatherOptions(nf newFlags, src *generator.Source) (generator.Options, map[s
 		{"iac", &o.IaC, nf.opts.IaC},
 		{"runtime", &o.Runtime, nf.opts.Runtime},
 		{"arch", &o.Arch, nf.opts.Arch},
+		{"front", &o.Front, nf.opts.Front},
 		{"auth", &o.Auth, nf.opts.Auth},
+		{"stage", &o.Stage, nf.opts.Stage},
+		{"user-pool-arn", &o.UserPoolARN, nf.opts.UserPoolARN},
 	} {
 		if nf.changed[f.flag] {
 			*f.dst, given[f.flag] = f.fromFlag, true
@@ -685,8 +692,8 @@ func (a *app) runNew(nf newFlags) error {
 
 func (a *app) printCreated(o generator.Options, res *generator.Result) {
 	w := a.stdout
-	fmt.Fprintf(w, "Generated %s from template %s (%s, %s on %s, %d MB, %d s timeout, auth %s)",
-		displayDir(res.Dir), o.Template, strings.ToUpper(o.IaC), o.Runtime, o.Arch, o.Memory, o.Timeout, o.Auth)
+	fmt.Fprintf(w, "Generated %s from template %s (%s, %s on %s, %d MB, %d s timeout, %s, auth %s)",
+		displayDir(res.Dir), o.Template, strings.ToUpper(o.IaC), o.Runtime, o.Arch, o.Memory, o.Timeout, frontLabel(o), o.Auth)
 	if len(res.Overwritten) > 0 {
 		fmt.Fprintf(w, "; %d files overwritten, %d created, other files left alone", len(res.Overwritten), len(res.Created))
 	}
@@ -832,4 +839,12 @@ func (a *app) versionCommand() *cobra.Command {
 // versionLine is what `streamgen version` prints.
 func versionLine() string {
 	return fmt.Sprintf("streamgen %s (%s %s/%s)", streamgenVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+// frontLabel names the front end for the summary line.
+func frontLabel(o generator.Options) string {
+	if o.Front == generator.FrontRestAPI {
+		return "REST API stage " + o.Stage
+	}
+	return "Function URL"
 }

@@ -266,7 +266,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 func TestAuthNoneWarns(t *testing.T) {
 	sandbox(t)
 	code, _, stderr := runCLI(t, "new", "demo", "--auth", "none")
-	if code != exitOK || !strings.Contains(stderr, "warning: --auth none makes the Function URL public") {
+	if code != exitOK || !strings.Contains(stderr, "warning: --auth none makes the endpoint public") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }

@@ -40,7 +40,10 @@ func (a *app) registerCompletions(cmd *cobra.Command, nf *newFlags) {
 	must(cmd.RegisterFlagCompletionFunc("iac", fixed(generator.IaCChoices, choiceHelp["iac"])))
 	must(cmd.RegisterFlagCompletionFunc("runtime", fixed(generator.RuntimeChoices, choiceHelp["runtime"])))
 	must(cmd.RegisterFlagCompletionFunc("arch", fixed(generator.ArchChoices, choiceHelp["arch"])))
-	must(cmd.RegisterFlagCompletionFunc("auth", fixed(generator.AuthChoices, choiceHelp["auth"])))
+	must(cmd.RegisterFlagCompletionFunc("front", fixed(generator.FrontChoices, choiceHelp["front"])))
+	must(cmd.RegisterFlagCompletionFunc("auth", func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return fixed(generator.AuthChoicesFor(orDefault(nf.opts.Front, generator.DefaultFront)), choiceHelp["auth"])(c, args, toComplete)
+	}))
 	must(cmd.RegisterFlagCompletionFunc("set", func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		src, err := loadSource(nf.templateDir)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,6 +39,9 @@ type functionFlags struct {
 	timeout int
 	memory  int
 	env     []string
+	front   string
+	stage   string
+	apiKey  string
 }
 
 func (ff *functionFlags) register(f *pflag.FlagSet) {
@@ -48,6 +52,9 @@ func (ff *functionFlags) register(f *pflag.FlagSet) {
 	f.StringArrayVar(&ff.env, "env", nil, "environment variable KEY=VALUE for the function, repeatable; wins over the project's")
 	f.BoolVar(&ff.ric, "ric", false, "run the project's own npm aws-lambda-ric (node_modules/aws-lambda-ric) instead of the built-in client")
 	f.StringVar(&ff.command, "cmd", "", "run COMMAND (with sh -c, in the task root) as the function process: any Runtime API client")
+	f.StringVar(&ff.front, "front", "", "front end to emulate: url (a Function URL) or rest-api (a REST API stage) (default: the project's)")
+	f.StringVar(&ff.stage, "stage", "", "the REST API's stage, served under /STAGE/ (default: the project's, else "+generator.DefaultStage+")")
+	f.StringVar(&ff.apiKey, "api-key", "", "the key a REST API takes in x-api-key (default: made up and printed when the project's auth is api-key)")
 }
 
 // check validates the shared flags; flags names the ones given explicitly.
@@ -71,6 +78,17 @@ func (ff *functionFlags) check(flags *pflag.FlagSet) error {
 	}
 	if flags.Changed("handler") && ff.handler == "" {
 		errs = append(errs, &generator.InvalidError{Field: "--handler", Reason: "it is empty", Hint: "pass FILE.EXPORT, e.g. --handler src/index.handler, or leave the flag out"})
+	}
+	if flags.Changed("front") && !slices.Contains(generator.FrontChoices, ff.front) {
+		errs = append(errs, &generator.InvalidError{Field: "--front", Value: ff.front, Reason: "not a front end streamgen emulates", Hint: "pass --front " + strings.Join(generator.FrontChoices, " or --front ")})
+	}
+	if flags.Changed("stage") {
+		if err := generator.ValidateStage(ff.stage); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if flags.Changed("api-key") && len(ff.apiKey) < 20 {
+		errs = append(errs, &generator.InvalidError{Field: "--api-key", Value: ff.apiKey, Reason: "API Gateway keys are at least 20 characters", Hint: "pass a longer key, or leave the flag out for a made-up one"})
 	}
 	if flags.Changed("dir") && ff.dir == "" {
 		errs = append(errs, &generator.InvalidError{Field: "--dir", Reason: "it is empty", Hint: "pass the project directory, e.g. --dir ./my-stream"})
@@ -101,6 +119,8 @@ func (ff *functionFlags) server(cfg devserver.Config) (*devserver.Server, error)
 		Handler:          ff.handler,
 		Timeout:          ff.timeout,
 		Memory:           ff.memory,
+		Front:            ff.front,
+		Stage:            ff.stage,
 		SkipHandlerCheck: ff.command != "",
 	}
 	project, err := devserver.LoadProject(ff.dir, overrides)
@@ -111,6 +131,7 @@ func (ff *functionFlags) server(cfg devserver.Config) (*devserver.Server, error)
 	// Flags keep winning when the watcher reloads the project's files.
 	cfg.Reload = func() (*devserver.Project, error) { return devserver.LoadProject(ff.dir, overrides) }
 	cfg.Env = ff.env
+	cfg.APIKey = ff.apiKey
 	switch {
 	case ff.ric:
 		cfg.Launch = devserver.LaunchRIC
@@ -151,6 +172,9 @@ func describe(w io.Writer, srv *devserver.Server, ff *functionFlags) {
 	fmt.Fprintf(w, "streamgen: running %s: handler %s in %s with %s (%s, %d MB, %d s timeout; settings from %s)\n",
 		p.Name, p.Handler, displayDir(p.TaskRoot), runner, runtime, p.Memory, p.Timeout, p.Source)
 	printNotes(w, p)
+	if key := srv.APIKey(); key != "" {
+		fmt.Fprintf(w, "streamgen: the REST API takes the API key %s in x-api-key (--api-key sets another)\n", key)
+	}
 	if ff.command == "" {
 		if note := nodeVersionNote(p.Runtime); note != "" {
 			fmt.Fprintf(w, "streamgen: note: %s\n", note)
@@ -201,17 +225,27 @@ func (a *app) devCommand() *cobra.Command {
 	var df devFlags
 	cmd := &cobra.Command{
 		Use:   "dev",
-		Short: "Run the project's function behind a local Function URL",
-		Long: `Run the project's function locally behind a stand-in for its Function URL.
+		Short: "Run the project's function behind a local Function URL or REST API",
+		Long: `Run the project's function locally behind a stand-in for its front end: a
+Function URL, or an API Gateway REST API stage.
 
 streamgen dev starts the function with the settings Lambda gives it (handler,
 memory, timeout and environment variables from template.yaml, else
 .streamgen.json) and a local Lambda Runtime API, then serves
-http://127.0.0.1:PORT/. Each request becomes a Function URL event (payload
-format 2.0) and the response streams back as the Function URL sends it: the
-status and headers of HttpResponseStream.from, every write as it happens, a
-cut connection when the handler fails mid-stream, 502 when it fails before
-the first byte.
+http://127.0.0.1:PORT/ (a REST API project: http://127.0.0.1:PORT/STAGE/).
+Each request becomes an event of the front end (a Function URL's payload
+format 2.0, a REST API's proxy event, payload format 1.0) and the response
+streams back as the front end sends it: the status and headers of
+HttpResponseStream.from, every write as it happens, a cut connection when
+the handler fails mid-stream, 502 when it fails before the first byte.
+
+A REST API project also gets API Gateway's rules: other stages are refused
+(403), with auth api-key so is a request without the key in x-api-key (a key
+is made up and printed at start, or pass --api-key), CORS preflight requests
+are answered without invoking the function when the function's environment
+has CORS_ALLOW_ORIGINS, and a stream is cut after 5 minutes without a byte
+or 15 minutes in all (the function runs on). --front and --stage choose the
+front end for a directory that does not say.
 
 Lambda's rules apply:
   - One invocation at a time per function process, as in one Lambda
@@ -220,7 +254,8 @@ Lambda's rules apply:
     sent) and the process is restarted.
   - Request bodies up to 6 MB (else 413, without invoking), buffered
     responses up to 6 MB, streamed responses up to 200 MB (then cut).
-    --throttle paces a stream at 2 MB/s after its first 6 MB.
+    --throttle paces a stream at 2 MB/s after its first 6 MB (a REST
+    API's: 10 MB).
   - A client that disconnects does not stop the function: it runs to its end.
 
 The function restarts when it crashes (on the next request) and, between
@@ -241,7 +276,8 @@ AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, AWS_REGION, AWS_DEFAULT_REGION,
 AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>.
 
 Output: once the function has started (or failed to initialize), stdout gets
-one line "Function URL: http://127.0.0.1:PORT/", then one line per request:
+one line "Function URL: http://127.0.0.1:PORT/" (or "REST API stage prod:
+http://127.0.0.1:PORT/prod/"), then one line per request:
 method, path, status, time to first byte, bytes, total time, and "cut:
 REASON" when a body was cut short. stderr gets the function's own output,
 each line prefixed "[fn] " (its stdout) or "[fn stderr] ", and what happens to
@@ -270,8 +306,8 @@ Exit codes: 0 stopped, 1 the server could not start, 2 usage error.`,
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
 	f := cmd.Flags()
 	df.register(f)
-	f.IntVar(&df.port, "port", 3000, "port of the local Function URL on 127.0.0.1; 0 picks a free one")
-	f.BoolVar(&df.throttle, "throttle", false, "pace streamed responses at 2 MB/s after the first 6 MB, as Lambda does")
+	f.IntVar(&df.port, "port", 3000, "port of the local endpoint on 127.0.0.1; 0 picks a free one")
+	f.BoolVar(&df.throttle, "throttle", false, "pace streamed responses at 2 MB/s after the first 6 MB (REST API: 10 MB), as AWS does")
 	f.IntVar(&df.responseLimit, "response-limit", devserver.MaxStreamedResponseBytes>>20, "cut streamed responses after this many MiB (Lambda's limit is 200); raise it only to measure")
 	f.BoolVar(&df.noWatch, "no-watch", false, "do not restart the function when the project's files change")
 	f.SortFlags = false
@@ -306,9 +342,9 @@ func (a *app) runDev(df devFlags) error {
 		}
 		return failure{err}
 	}
-	fmt.Fprintf(a.stdout, "Function URL: http://%s/\n", ln.Addr())
+	fmt.Fprintln(a.stdout, srv.Endpoint(ln.Addr().String()))
 	if err := srv.Serve(a.ctx, ln); err != nil {
-		return failure{fmt.Errorf("serving the Function URL: %w", err)}
+		return failure{fmt.Errorf("serving the local endpoint: %w", err)}
 	}
 	// Ctrl-C or SIGTERM: the deferred Close stops the function.
 	return nil
@@ -330,13 +366,14 @@ func (a *app) invokeCommand() *cobra.Command {
 	var inf invokeFlags
 	cmd := &cobra.Command{
 		Use:   "invoke",
-		Short: "Invoke the project's function once, as through its Function URL",
-		Long: `Invoke the project's function once, as a request to its Function URL would,
-and print the response.
+		Short: "Invoke the project's function once, as through its front end",
+		Long: `Invoke the project's function once, as a request to its front end (a
+Function URL or a REST API) would, and print the response.
 
 The request (--method, --path with an optional query, --header, --data)
-becomes a Function URL event (payload format 2.0), or --event FILE gives the
-event as it is. The function runs as under "streamgen dev" (same settings,
+becomes an event of the front end (a Function URL's payload format 2.0, a
+REST API's proxy event with the stage in requestContext; --path is then the
+path below the stage), or --event FILE gives the event as it is. The function runs as under "streamgen dev" (same settings,
 environment, runtime client and limits) and stops afterwards.
 
 The response body goes to stdout as it arrives, unbuffered. Then stderr gets
@@ -355,7 +392,7 @@ function failed, timed out or its body was cut short, 2 usage error.`,
 		Example: `  streamgen invoke
   streamgen invoke --path '/echo?lang=en' --header 'content-type: application/json' --data '{"message":"hi"}'
   streamgen invoke --method POST --data @request.json --header 'content-type: application/json'
-  streamgen invoke --event events/function-url.json
+  streamgen invoke --event events/sample.json
   streamgen invoke --dir ./my-stream --timeout 5 --env LOG_LEVEL=debug`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -431,14 +468,14 @@ func (a *app) runInvoke(flags *pflag.FlagSet, inf invokeFlags) error {
 // readEventFile reads --event FILE, which must hold JSON.
 func readEventFile(name string) ([]byte, error) {
 	if name == "" {
-		return nil, &generator.InvalidError{Field: "--event", Reason: "it is empty", Hint: "pass a JSON file, e.g. --event events/function-url.json"}
+		return nil, &generator.InvalidError{Field: "--event", Reason: "it is empty", Hint: "pass a JSON file, e.g. --event events/sample.json"}
 	}
 	b, err := os.ReadFile(name)
 	if err != nil {
-		return nil, usagef("--event %s: %v; pass a JSON file, e.g. --event events/function-url.json", generator.Quote(name), err)
+		return nil, usagef("--event %s: %v; pass a JSON file, e.g. --event events/sample.json", generator.Quote(name), err)
 	}
 	if !json.Valid(b) {
-		return nil, usagef("--event %s is not valid JSON; pass a Function URL event, e.g. --event events/function-url.json", generator.Quote(name))
+		return nil, usagef("--event %s is not valid JSON; pass an event of the project's front end, e.g. --event events/sample.json", generator.Quote(name))
 	}
 	return b, nil
 }
@@ -455,7 +492,7 @@ func (a *app) buildRequest(flags *pflag.FlagSet, inf invokeFlags) (*http.Request
 		known = known || m == method
 	}
 	if !known {
-		return nil, &generator.InvalidError{Field: "--method", Value: inf.method, Reason: "a Function URL does not take it", Hint: "pass one of " + strings.Join(functionURLMethods, ", ")}
+		return nil, &generator.InvalidError{Field: "--method", Value: inf.method, Reason: "the front end does not take it", Hint: "pass one of " + strings.Join(functionURLMethods, ", ")}
 	}
 	u, err := url.ParseRequestURI(inf.path)
 	if err != nil || !strings.HasPrefix(inf.path, "/") || u.Host != "" {

@@ -295,7 +295,7 @@ func TestDevInvokeUsageErrors(t *testing.T) {
 		{[]string{"dev", "--dir", dir, "--cmd", "true", "--env", "_HANDLER=x"}, "pass --handler instead"},
 		{[]string{"dev", "--dir", dir, "--ric", "--handler", "fake.handler"}, "npm install --save-dev aws-lambda-ric"},
 		{[]string{"dev", "extra"}, `unknown command "extra"`},
-		{[]string{"invoke", "--method", "TRACE"}, `invalid --method "TRACE": a Function URL does not take it; pass one of GET`},
+		{[]string{"invoke", "--method", "TRACE"}, `invalid --method "TRACE": the front end does not take it; pass one of GET`},
 		{[]string{"invoke", "--path", "relative"}, `invalid --path "relative"`},
 		{[]string{"invoke", "--header", "no colon"}, `invalid --header "no colon": it is not NAME: VALUE`},
 		{[]string{"invoke", "--event", event}, "is not valid JSON"},

@@ -126,7 +126,10 @@ func listResult(src *generator.Source) listJSON {
 		{Name: "iac", Flag: "--iac", Default: generator.DefaultIaC, Choices: generator.IaCChoices},
 		{Name: "runtime", Flag: "--runtime", Default: generator.DefaultRuntime, Choices: generator.RuntimeChoices},
 		{Name: "arch", Flag: "--arch", Default: generator.DefaultArch, Choices: generator.ArchChoices},
+		{Name: "front", Flag: "--front", Default: generator.DefaultFront, Choices: generator.FrontChoices},
 		{Name: "auth", Flag: "--auth", Default: generator.DefaultAuth, Choices: generator.AuthChoices},
+		{Name: "stage", Flag: "--stage", Default: generator.DefaultStage},
+		{Name: "userPoolArn", Flag: "--user-pool-arn"},
 		{Name: "memory", Flag: "--memory", Default: generator.DefaultMemory, Min: generator.MinMemory, Max: generator.MaxMemory},
 		{Name: "timeout", Flag: "--timeout", Default: generator.DefaultTimeout, Min: generator.MinTimeout, Max: generator.MaxTimeout},
 	}

@@ -52,7 +52,7 @@ func TestListJSONHasEveryParameter(t *testing.T) {
 			}
 		}
 	}
-	if len(got.Options) != 7 || got.Options[0].Name != "template" {
+	if len(got.Options) != 10 || got.Options[0].Name != "template" {
 		t.Errorf("options %+v", got.Options)
 	}
 }
@@ -240,8 +240,9 @@ test("streams the greeting word by word", async () => {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("npm test in the generated project: %v\n%s", err, buf.String())
 	}
-	if !strings.Contains(buf.String(), "pass 1") {
-		t.Errorf("npm test ran no test:\n%s", buf.String())
+	// The template's own test runs beside the base layer's.
+	if !strings.Contains(buf.String(), "fail 0") || !strings.Contains(buf.String(), "greet") {
+		t.Errorf("npm test did not pass the template's test:\n%s", buf.String())
 	}
 
 	// A broken template is refused with its file and line, and nothing is

@@ -136,6 +136,8 @@ func TestWizardInTerminal(t *testing.T) {
 		s.send("Enter")
 		s.waitFor("Architecture")
 		s.send("Enter")
+		s.waitFor("Front end")
+		s.send("Enter") // url
 		s.waitFor("Function URL auth")
 		s.send("Enter")
 		s.waitFor("an existing bucket to serve")
@@ -180,11 +182,14 @@ func TestWizardInTerminal(t *testing.T) {
 		s := startTmux(t, []string{"TERM=xterm-256color", "ACCESSIBLE=1", "NO_COLOR=1"}, bin+" new --template echo --iac sam --arch arm64 --runtime nodejs24.x")
 		s.waitFor("Project name")
 		s.send("plain-lines", "Enter")
-		// Numbered choices on plain lines: 2 is "none".
+		// Numbered choices on plain lines: 1 is url, then 2 is "none".
+		s.waitFor("Front end")
+		s.waitFor("Enter a number between 1 and 2")
+		s.send("1", "Enter")
 		s.waitFor("Function URL auth")
 		s.waitFor("Enter a number between 1 and 2")
 		s.send("2", "Enter")
-		s.waitFor("makes the Function URL public")
+		s.waitFor("makes the endpoint public")
 		s.waitFor("Generate the project?")
 		s.send("y", "Enter")
 		if code := s.exitCode(); code != 0 {

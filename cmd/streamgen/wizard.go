@@ -21,7 +21,8 @@ type wizard struct {
 	p   Prompter
 	src *generator.Source
 	// given records what flags or the values file set: "name", "template",
-	// "iac", "runtime", "arch", "auth", "memory", "timeout" and "set:KEY".
+	// "iac", "runtime", "arch", "front", "auth", "stage", "user-pool-arn",
+	// "memory", "timeout" and "set:KEY".
 	given map[string]bool
 	// yes accepts the default of everything not given: only the name,
 	// which has none, is asked, and there is no summary to confirm.
@@ -42,14 +43,20 @@ var choiceHelp = map[string]map[string]string{
 		"arm64":  "Graviton: about 20% cheaper per GB-second",
 		"x86_64": "Intel/AMD, for native modules built only for x86",
 	},
+	"front": {
+		generator.FrontURL:     "a Lambda Function URL: the simplest, no cost beyond Lambda",
+		generator.FrontRestAPI: "an API Gateway REST API: API keys, usage plans, Cognito, stages, WAF",
+	},
 	"auth": {
-		generator.AuthIAM:  "AWS_IAM: callers sign requests with SigV4 (recommended)",
-		generator.AuthNone: "NONE: a public URL anyone can call, billed to you",
+		generator.AuthIAM:     "AWS_IAM: callers sign requests with SigV4 (recommended)",
+		generator.AuthNone:    "NONE: a public endpoint anyone can call, billed to you",
+		generator.AuthAPIKey:  "an API key with a usage plan (throttle and quota)",
+		generator.AuthCognito: "a Cognito user pool authorizer",
 	},
 }
 
 // authNoneWarning is shown whenever auth none is chosen, by flag or answer.
-const authNoneWarning = "--auth none makes the Function URL public: anyone with the URL can invoke the function, and every call is billed to you. The stack caps concurrency; use --auth iam unless the endpoint must be public."
+const authNoneWarning = "--auth none makes the endpoint public: anyone with its URL can invoke the function, and every call is billed to you. The stack caps concurrency; use --auth iam unless the endpoint must be public."
 
 func (w *wizard) run(ctx context.Context, o *generator.Options) error {
 	answers := map[string]*string{}
@@ -79,10 +86,26 @@ func (w *wizard) run(ctx context.Context, o *generator.Options) error {
 	// that depend on earlier answers and for the summary.
 	current := func() generator.Options {
 		c := *o
-		for key, dst := range map[string]*string{"name": &c.Name, "template": &c.Template, "iac": &c.IaC, "runtime": &c.Runtime, "arch": &c.Arch, "auth": &c.Auth} {
+		for key, dst := range map[string]*string{"name": &c.Name, "template": &c.Template, "iac": &c.IaC, "runtime": &c.Runtime, "arch": &c.Arch, "front": &c.Front} {
 			if v, ok := answers[key]; ok {
 				*dst = *v
 			}
+		}
+		// Auth has one question per front end, as their choices differ;
+		// the stage and the user pool apply to a REST API only.
+		restAPI := orDefault(c.Front, generator.DefaultFront) == generator.FrontRestAPI
+		authKey := "auth"
+		if restAPI {
+			authKey = "auth:rest-api"
+		}
+		if v, ok := answers[authKey]; ok {
+			c.Auth = *v
+		}
+		if v, ok := answers["stage"]; ok && restAPI {
+			c.Stage = *v
+		}
+		if v, ok := answers["user-pool-arn"]; ok && restAPI && c.Auth == generator.AuthCognito {
+			c.UserPoolARN = *v
 		}
 		// The chosen template's answered parameters, in declaration order,
 		// each only if it applies given those before it: an answer to a
@@ -112,25 +135,29 @@ func (w *wizard) run(ctx context.Context, o *generator.Options) error {
 		qs = append(qs, &Question{Key: "template", Kind: KindSelect, Title: "Template", Help: "what the function does",
 			Choices: choices, Value: answer("template", orDefault(o.Template, generator.DefaultTemplate))})
 	}
+	isRest := func() bool { return orDefault(current().Front, generator.DefaultFront) == generator.FrontRestAPI }
 	for _, c := range []struct {
 		key, title string
 		value      string
 		choices    []string
+		skip       func() bool
 	}{
-		{"iac", "Infrastructure as code", orDefault(o.IaC, generator.DefaultIaC), generator.IaCChoices},
-		{"runtime", "Lambda runtime", orDefault(o.Runtime, generator.DefaultRuntime), generator.RuntimeChoices},
-		{"arch", "Architecture", orDefault(o.Arch, generator.DefaultArch), generator.ArchChoices},
-		{"auth", "Function URL auth", orDefault(o.Auth, generator.DefaultAuth), generator.AuthChoices},
+		{"iac", "Infrastructure as code", orDefault(o.IaC, generator.DefaultIaC), generator.IaCChoices, nil},
+		{"runtime", "Lambda runtime", orDefault(o.Runtime, generator.DefaultRuntime), generator.RuntimeChoices, nil},
+		{"arch", "Architecture", orDefault(o.Arch, generator.DefaultArch), generator.ArchChoices, nil},
+		{"front", "Front end", orDefault(o.Front, generator.DefaultFront), generator.FrontChoices, nil},
+		{"auth", "Function URL auth", orDefault(o.Auth, generator.DefaultAuth), generator.AuthChoicesFor(generator.FrontURL), isRest},
+		{"auth:rest-api", "REST API auth", orDefault(o.Auth, generator.DefaultAuth), generator.AuthChoicesFor(generator.FrontRestAPI), func() bool { return !isRest() }},
 	} {
-		if w.given[c.key] {
+		if w.given[strings.TrimSuffix(c.key, ":rest-api")] {
 			continue
 		}
 		var choices []Choice
 		for _, v := range c.choices {
-			choices = append(choices, Choice{Value: v, Label: v + ": " + choiceHelp[c.key][v]})
+			choices = append(choices, Choice{Value: v, Label: v + ": " + choiceHelp[strings.TrimSuffix(c.key, ":rest-api")][v]})
 		}
-		q := &Question{Key: c.key, Kind: KindSelect, Title: c.title, Choices: choices, Value: answer(c.key, c.value)}
-		if c.key == "auth" {
+		q := &Question{Key: c.key, Kind: KindSelect, Title: c.title, Choices: choices, Value: answer(c.key, c.value), Skip: c.skip}
+		if strings.HasPrefix(c.key, "auth") {
 			q.NoticeLines = 2
 			q.Notice = func() string {
 				if *q.Value == generator.AuthNone {
@@ -141,10 +168,30 @@ func (w *wizard) run(ctx context.Context, o *generator.Options) error {
 		}
 		qs = append(qs, q)
 	}
+	if !w.given["stage"] {
+		qs = append(qs, &Question{Key: "stage", Kind: KindInput, Title: "REST API stage",
+			Help: "letters, digits and underscores; the stage's URL ends in /STAGE/", Value: answer("stage", orDefault(o.Stage, generator.DefaultStage)),
+			Skip: func() bool { return !isRest() },
+			Validate: func(v string) error {
+				c := current()
+				c.Stage = v
+				return fieldError(c.Validate(), "--stage")
+			}})
+	}
+	if !w.given["user-pool-arn"] {
+		qs = append(qs, &Question{Key: "user-pool-arn", Kind: KindInput, Title: "Cognito user pool ARN",
+			Help: "the pool whose tokens the API accepts, e.g. arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123", Value: answer("user-pool-arn", o.UserPoolARN),
+			Skip: func() bool { c := current(); return !isRest() || c.Auth != generator.AuthCognito },
+			Validate: func(v string) error {
+				c := current()
+				c.UserPoolARN = v
+				return fieldError(c.Validate(), "--user-pool-arn")
+			}})
+	}
 	qs = append(qs, w.paramQuestions(answer, current)...)
 
 	confirm := &Question{Key: "confirm", Kind: KindConfirm, Title: "Generate the project?", Value: answer("confirm", "yes"),
-		Notice: func() string { return "Summary:\n" + summary(current()) }, NoticeLines: 7 + maxParams(w.src)}
+		Notice: func() string { return "Summary:\n" + summary(current()) }, NoticeLines: 8 + maxParams(w.src)}
 	qs = append(qs, confirm)
 	if err := w.p.Ask(ctx, qs); err != nil {
 		return err
@@ -253,6 +300,7 @@ func summary(o generator.Options) string {
 		{"iac", d.IaC},
 		{"runtime", d.Runtime + " on " + d.Arch},
 		{"memory", fmt.Sprintf("%d MB, timeout %d s", d.Memory, d.Timeout)},
+		{"front", frontLabel(d)},
 		{"auth", d.Auth},
 	}
 	for _, k := range slices.Sorted(maps.Keys(d.Set)) {
@@ -270,4 +318,15 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// fieldError is the error among err's that concerns field, or nil.
+func fieldError(err error, field string) error {
+	var ie *generator.InvalidError
+	for _, e := range unwrapAll(err) {
+		if errors.As(e, &ie) && ie.Field == field {
+			return e
+		}
+	}
+	return nil
 }

@@ -111,14 +111,14 @@ func TestWizardAsksEverythingMissing(t *testing.T) {
 	t.Chdir(t.TempDir())
 	p := &scriptedPrompter{t: t, answers: map[string]string{
 		"name": "Bad Name|my-chat", "template": "llm-stream", "iac": "cdk", "runtime": "nodejs22.x",
-		"arch": "x86_64", "auth": "none", "param:llm-stream:provider": "openai", "param:llm-stream:model": "",
+		"arch": "x86_64", "front": "", "auth": "none", "param:llm-stream:provider": "openai", "param:llm-stream:model": "",
 		"param:llm-stream:baseUrl": "ftp://nope|https://llm.example.com", "param:llm-stream:apiKeyParameter": "", "confirm": "yes",
 	}}
 	code, stdout, stderr := runWizard(t, p, "new")
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr %s", code, stderr)
 	}
-	want := []string{"name", "template", "iac", "runtime", "arch", "auth", "param:llm-stream:provider", "param:llm-stream:model", "param:llm-stream:baseUrl", "param:llm-stream:apiKeyParameter", "confirm"}
+	want := []string{"name", "template", "iac", "runtime", "arch", "front", "auth", "param:llm-stream:provider", "param:llm-stream:model", "param:llm-stream:baseUrl", "param:llm-stream:apiKeyParameter", "confirm"}
 	if !slices.Equal(p.asked, want) {
 		t.Errorf("asked %v, want %v", p.asked, want)
 	}
@@ -158,12 +158,12 @@ func TestWizardAsksOnlyWhatFlagsLeftOut(t *testing.T) {
 	t.Chdir(t.TempDir())
 	// bedrock: baseUrl and apiKeyParameter do not apply, so are not asked;
 	// corsOrigins has no Ask and takes its default silently.
-	p := &scriptedPrompter{t: t, answers: map[string]string{"runtime": "", "arch": "", "param:llm-stream:model": "", "confirm": "yes"}}
+	p := &scriptedPrompter{t: t, answers: map[string]string{"runtime": "", "arch": "", "front": "", "param:llm-stream:model": "", "confirm": "yes"}}
 	code, _, stderr := runWizard(t, p, "new", "demo", "--template", "llm-stream", "--iac", "sam", "--auth", "iam", "--provider", "bedrock")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if want := []string{"runtime", "arch", "param:llm-stream:model", "confirm"}; !slices.Equal(p.asked, want) {
+	if want := []string{"runtime", "arch", "front", "param:llm-stream:model", "confirm"}; !slices.Equal(p.asked, want) {
 		t.Errorf("asked %v, want %v", p.asked, want)
 	}
 	m := readManifest(t, "demo")
@@ -175,7 +175,7 @@ func TestWizardAsksOnlyWhatFlagsLeftOut(t *testing.T) {
 func TestWizardValuesFileCountsAsGiven(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	values := "template: s3-proxy\nanswers:\n  iac: cdk\n  runtime: nodejs24.x\n  arch: arm64\n  auth: iam\n  set:\n    bucket: my-assets\n"
+	values := "template: s3-proxy\nanswers:\n  iac: cdk\n  runtime: nodejs24.x\n  arch: arm64\n  front: url\n  auth: iam\n  set:\n    bucket: my-assets\n"
 	if err := os.WriteFile("answers.yaml", []byte(values), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -220,9 +220,9 @@ func TestWizardCancelWritesNothing(t *testing.T) {
 		msg     string
 	}{
 		{"ctrl-c at the name", map[string]string{"name": "^C"}, exitInterrupted, "interrupted; nothing was written"},
-		{"ctrl-c at a parameter", map[string]string{"name": "x", "template": "s3-proxy", "iac": "", "runtime": "", "arch": "", "auth": "", "param:s3-proxy:bucket": "^C"}, exitInterrupted, "interrupted"},
-		{"ctrl-c at the summary", map[string]string{"name": "x", "template": "", "iac": "", "runtime": "", "arch": "", "auth": "", "confirm": "^C"}, exitInterrupted, "interrupted"},
-		{"declined summary", map[string]string{"name": "x", "template": "", "iac": "", "runtime": "", "arch": "", "auth": "", "confirm": "no"}, exitFailed, "cancelled at the summary; nothing was written"},
+		{"ctrl-c at a parameter", map[string]string{"name": "x", "template": "s3-proxy", "iac": "", "runtime": "", "arch": "", "front": "", "auth": "", "param:s3-proxy:bucket": "^C"}, exitInterrupted, "interrupted"},
+		{"ctrl-c at the summary", map[string]string{"name": "x", "template": "", "iac": "", "runtime": "", "arch": "", "front": "", "auth": "", "confirm": "^C"}, exitInterrupted, "interrupted"},
+		{"declined summary", map[string]string{"name": "x", "template": "", "iac": "", "runtime": "", "arch": "", "front": "", "auth": "", "confirm": "no"}, exitFailed, "cancelled at the summary; nothing was written"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -316,12 +316,12 @@ func writeTree(t *testing.T, files map[string]string) string {
 func TestWizardDropsAnswersThatNoLongerApply(t *testing.T) {
 	t.Chdir(t.TempDir())
 	first := &scriptedPrompter{t: t, answers: map[string]string{
-		"template": "llm-stream", "iac": "", "runtime": "", "arch": "", "auth": "",
+		"template": "llm-stream", "iac": "", "runtime": "", "arch": "", "front": "", "auth": "",
 		"param:llm-stream:provider": "openai", "param:llm-stream:model": "gpt-4o-mini",
 		"param:llm-stream:baseUrl": "https://llm.example.com", "param:llm-stream:apiKeyParameter": "", "confirm": "yes",
 	}}
 	second := &scriptedPrompter{t: t, answers: map[string]string{
-		"template": "", "iac": "", "runtime": "", "arch": "", "auth": "",
+		"template": "", "iac": "", "runtime": "", "arch": "", "front": "", "auth": "",
 		"param:llm-stream:provider": "bedrock", "param:llm-stream:model": "gpt-4o-mini|amazon.nova-pro-v1:0", "confirm": "yes",
 	}}
 	code, _, stderr := runWizard(t, &twoPasses{first, second}, "new", "back")
@@ -356,7 +356,7 @@ func TestWizardConditionalParameterWithDefault(t *testing.T) {
 	})
 	t.Chdir(t.TempDir())
 	p := &scriptedPrompter{t: t, answers: map[string]string{"param:greeter:tone": "dry", "param:greeter:audience": "world", "confirm": "yes"}}
-	code, _, stderr := runWizard(t, p, "new", "g", "--template-dir", tpl, "--template", "greeter", "--iac", "sam", "--runtime", "nodejs24.x", "--arch", "arm64", "--auth", "iam")
+	code, _, stderr := runWizard(t, p, "new", "g", "--template-dir", tpl, "--template", "greeter", "--iac", "sam", "--runtime", "nodejs24.x", "--arch", "arm64", "--front", "url", "--auth", "iam")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -376,5 +376,32 @@ func TestWizardChecksGivenValuesFirst(t *testing.T) {
 	code, _, stderr := runWizard(t, p, "new", "Bad_Name", "--memory", "5")
 	if code != exitUsage || len(p.asked) != 0 || !strings.Contains(stderr, "invalid NAME") || !strings.Contains(stderr, "invalid --memory") {
 		t.Errorf("exit %d, asked %v: %s", code, p.asked, stderr)
+	}
+}
+
+func TestWizardRESTAPI(t *testing.T) {
+	t.Chdir(t.TempDir())
+	// The REST API's auth question offers api-key and cognito; cognito
+	// then asks for the user pool, and the stage is asked.
+	p := &scriptedPrompter{t: t, answers: map[string]string{
+		"front": "rest-api", "auth:rest-api": "cognito", "stage": "bad stage|v2",
+		"user-pool-arn": "nope|arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Abc123", "confirm": "yes",
+	}}
+	code, stdout, stderr := runWizard(t, p, "new", "api", "--template", "echo", "--iac", "sam", "--runtime", "nodejs24.x", "--arch", "arm64")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if want := []string{"front", "auth:rest-api", "stage", "user-pool-arn", "confirm"}; !slices.Equal(p.asked, want) {
+		t.Errorf("asked %v, want %v", p.asked, want)
+	}
+	if p.invalid["stage"] == nil || p.invalid["user-pool-arn"] == nil {
+		t.Errorf("invalid answers were not refused as typed: %v", p.invalid)
+	}
+	a := readManifest(t, "api").Answers
+	if a.Front != "rest-api" || a.Auth != "cognito" || a.Stage != "v2" || a.UserPoolARN != "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Abc123" {
+		t.Errorf("answers %+v", a)
+	}
+	if !strings.Contains(stdout, "REST API stage v2") {
+		t.Errorf("stdout %s", stdout)
 	}
 }

@@ -73,7 +73,7 @@ type devServer struct {
 	exited chan struct{}
 }
 
-var readyLine = regexp.MustCompile(`^Function URL: (http://127\.0\.0\.1:[0-9]+/)$`)
+var readyLine = regexp.MustCompile(`^(?:Function URL|REST API stage [A-Za-z0-9_]+): (http://127\.0\.0\.1:[0-9]+/(?:[A-Za-z0-9_]+/)?)$`)
 
 // startDev runs `streamgen dev ARGS... --port 0`, with node first on
 // PATH, and waits for its "Function URL:" line. At the end of the test it sends SIGINT and checks
@@ -118,7 +118,7 @@ func startDev(t *testing.T, node testtools.Node, args ...string) *devServer {
 		t.Fatalf("streamgen dev %s exited before it was ready: %v\nstderr:\n%s", strings.Join(args, " "), d.cmd.ProcessState, d.Stderr())
 	case <-time.After(60 * time.Second):
 		d.cmd.Process.Kill()
-		t.Fatalf("streamgen dev %s printed no \"Function URL:\" line in 60 s\nstderr:\n%s", strings.Join(args, " "), d.Stderr())
+		t.Fatalf("streamgen dev %s printed no endpoint line in 60 s\nstderr:\n%s", strings.Join(args, " "), d.Stderr())
 	}
 	t.Cleanup(func() { d.stop(t) })
 	return d

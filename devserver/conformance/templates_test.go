@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -44,6 +45,7 @@ func TestTemplatesThroughDev(t *testing.T) {
 	}
 	binaries(t) // build once, before the parallel subtests
 	t.Run("echo", testEchoTemplate)
+	t.Run("echo behind a REST API", testEchoRESTTemplate)
 	t.Run("s3-proxy", testS3ProxyTemplate)
 	t.Run("llm-stream", testLLMStreamTemplate)
 }
@@ -78,6 +80,71 @@ func testEchoTemplate(t *testing.T) {
 	}
 	if lines[2]["body"] != `{"message":"hello"}` || lines[2]["bytes"] != float64(19) {
 		t.Errorf("echo body line: %v", lines[2])
+	}
+}
+
+// testEchoRESTTemplate runs the generated echo handler of a REST API
+// project under the embedded client and the real aws-lambda-ric: a request
+// under the stage becomes a REST proxy event, and the handler streams its
+// prelude and the request back, line by line, the same through both; so
+// does `streamgen invoke` with the project's sample event.
+func testEchoRESTTemplate(t *testing.T) {
+	dir, node := copyGolden(t, "echo-sam-rest") // no dependencies: no npm install
+	if err := os.Symlink(testtools.RIC(t), filepath.Join(dir, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	streamgen, _ := binaries(t)
+	var bodies []string
+	for _, client := range []struct {
+		name string
+		args []string
+	}{{"embedded", nil}, {"ric", []string{"--ric"}}} {
+		dev := startDev(t, node, append([]string{"--dir", dir, "--no-watch"}, client.args...)...)
+		if !strings.HasSuffix(dev.URL, "/prod/") {
+			t.Fatalf("%s: endpoint %s, want the prod stage's", client.name, dev.URL)
+		}
+		header := http.Header{"Content-Type": {"application/json"}, "Authorization": {"AWS4-HMAC-SHA256 secret"}, "Cookie": {"theme=dark"}}
+		r := call(t, "POST", dev.URL+"echo?lang=en&lang=fr", []byte(`{"message":"hello"}`), header)
+		logArrivals(t, "echo (REST, "+client.name+")", r)
+		if r.Status != 200 || r.Header.Get("Content-Type") != "application/x-ndjson" || r.Cut() {
+			t.Fatalf("%s: %s", client.name, r.describe())
+		}
+		lines := strings.Split(strings.TrimSuffix(string(r.Body), "\n"), "\n")
+		if len(lines) != 3 {
+			t.Fatalf("%s: want 3 lines: %s", client.name, r.describe())
+		}
+		var req struct {
+			Request struct {
+				Method, Path string
+				Query        map[string]string
+			}
+		}
+		var hdrs struct {
+			Headers map[string]string
+			Cookies []string
+		}
+		json.Unmarshal([]byte(lines[0]), &req)
+		json.Unmarshal([]byte(lines[1]), &hdrs)
+		if req.Request.Method != "POST" || req.Request.Path != "/echo" || req.Request.Query["lang"] != "en,fr" {
+			t.Errorf("%s: request line %s", client.name, lines[0])
+		}
+		if hdrs.Headers["authorization"] != "[redacted]" || !slices.Equal(hdrs.Cookies, []string{"theme=[redacted]"}) {
+			t.Errorf("%s: headers line %s", client.name, lines[1])
+		}
+		if lines[2] != `{"body":"{\"message\":\"hello\"}","encoding":"utf8","bytes":19}` {
+			t.Errorf("%s: body line %s", client.name, lines[2])
+		}
+		// What must agree: the request and body lines (the id aside), and
+		// which headers arrived (their values vary with port and trace).
+		bodies = append(bodies, fmt.Sprint(req.Request, slices.Sorted(maps.Keys(hdrs.Headers)), hdrs.Cookies, lines[2]))
+
+		inv, code, stderr := runInvoke(t, streamgen, node, append([]string{"--dir", dir, "--event", filepath.Join(dir, "events", "sample.json")}, client.args...)...)
+		if code != 0 || !strings.Contains(string(inv.Body), `"path":"/echo"`) || !strings.Contains(string(inv.Body), `"tags":"a,b"`) {
+			t.Errorf("%s: invoke --event events/sample.json: exit %d, body %s\n%s", client.name, code, inv.Body, stderr)
+		}
+	}
+	if bodies[0] != bodies[1] {
+		t.Errorf("the embedded client and aws-lambda-ric streamed different requests back:\n%s\n%s", bodies[0], bodies[1])
 	}
 }
 

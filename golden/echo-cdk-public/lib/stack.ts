@@ -40,7 +40,7 @@ export class EchoCdkPublicStack extends cdk.Stack {
       timeout: cdk.Duration.seconds(120),
       logGroup,
       role,
-      // The URL is public: cap how many copies can run (and bill) at once.
+      // The Function URL is public: cap how many copies can run (and bill) at once.
       // Deploy fails if this leaves the account under 100 unreserved.
       reservedConcurrentExecutions: 10,
     });

@@ -1,4 +1,4 @@
-// Echo: streams back what the Function URL received, one JSON object per line
+// Echo: streams back the request it received, one JSON object per line
 // (NDJSON, content type application/x-ndjson). Each line is written as its own
 // chunk, so `curl -N` shows them arriving one after another:
 //
@@ -7,12 +7,14 @@
 //   {"body":"{\"message\":\"hello\"}","encoding":"utf8","bytes":19}
 //
 // The body line holds the request body as text ("encoding":"utf8") or, when it
-// is not valid UTF-8 (an image, say), as base64 ("encoding":"base64"). Function
-// URLs base64-encode many bodies (isBase64Encoded); they are decoded first.
+// is not valid UTF-8 (an image, say), as base64 ("encoding":"base64"). Both
+// front ends base64-encode many bodies (isBase64Encoded); readRequest decodes
+// them first, and gives a Function URL's and a REST API's events one shape.
 
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+import { corsHeaders, readRequest } from './request.mjs';
 import { HttpResponseStream, streamifyResponse } from './streamify.mjs';
 
 // Credentials must not travel back in a response body, where logs, caches and
@@ -27,6 +29,7 @@ const CREDENTIAL_HEADERS = new Set([
 const REDACTED = '[redacted]';
 
 export const handler = streamifyResponse(async (event, responseStream, context) => {
+  const request = readRequest(event);
   const stream = HttpResponseStream.from(responseStream, {
     statusCode: 200,
     headers: {
@@ -34,28 +37,29 @@ export const handler = streamifyResponse(async (event, responseStream, context) 
       // The response reflects the request: never cache it, never sniff it as HTML.
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
+      ...corsHeaders(request),
     },
   });
   // pipeline() writes each line as it comes, waits when the caller is slow
   // (backpressure), and ends the stream when the lines run out.
-  await pipeline(Readable.from(echoLines(event, context)), stream);
+  await pipeline(Readable.from(echoLines(request, context)), stream);
 });
 
-function* echoLines(event, context) {
+function* echoLines(request, context) {
   yield ndjson({
     request: {
       id: context.awsRequestId,
-      method: event.requestContext?.http?.method,
-      path: event.rawPath,
-      query: event.queryStringParameters ?? {},
+      method: request.method,
+      path: request.path,
+      query: request.query,
     },
   });
   yield ndjson({
-    headers: redactHeaders(event.headers ?? {}),
-    // Function URLs move cookies out of the headers into their own list.
-    cookies: (event.cookies ?? []).map((cookie) => `${cookie.split('=')[0]}=${REDACTED}`),
+    headers: redactHeaders(request.headers),
+    // readRequest takes the cookies out of the headers into their own list.
+    cookies: request.cookies.map((cookie) => `${cookie.split('=')[0]}=${REDACTED}`),
   });
-  yield ndjson(describeBody(event));
+  yield ndjson(describeBody(request.body));
 }
 
 function redactHeaders(headers) {
@@ -63,8 +67,7 @@ function redactHeaders(headers) {
     [name, CREDENTIAL_HEADERS.has(name.toLowerCase()) ? REDACTED : value]));
 }
 
-function describeBody(event) {
-  const bytes = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+function describeBody(bytes) {
   const text = decodeUtf8(bytes);
   return text === undefined
     ? { body: bytes.toString('base64'), encoding: 'base64', bytes: bytes.length }

@@ -85,7 +85,8 @@ export class LlmStreamCdkStack extends cdk.Stack {
       authType: lambda.FunctionUrlAuthType.AWS_IAM,
       invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
       // Browsers on these origins may call the URL; the Function URL answers
-      // preflight requests itself. No credentials, no wildcard.
+      // preflight requests itself and adds the CORS headers to responses.
+      // No credentials, no wildcard.
       cors: {
         allowedOrigins: ["https://app.example.com"],
         allowedMethods: [lambda.HttpMethod.POST],

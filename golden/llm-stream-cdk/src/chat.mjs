@@ -30,6 +30,7 @@
 import { once } from 'node:events';
 
 import { DEFAULT_LIMITS } from './config.mjs';
+import { corsHeaders, readRequest } from './request.mjs';
 import { formatComment, formatEvent } from './sse.mjs';
 import { HttpResponseStream } from './streamify.mjs';
 
@@ -77,9 +78,12 @@ export function createChatHandler({ provider, limits = DEFAULT_LIMITS, log = log
   const maxTemperature = provider.maxTemperature ?? 1;
   return async (event, responseStream, context) => {
     const requestId = context.awsRequestId;
-    const request = readRequest(event, limits, maxTemperature);
+    const http = readRequest(event);
+    // Browsers on an allowed origin may read every answer, errors included.
+    const cors = corsHeaders(http);
+    const request = readChat(http, limits, maxTemperature);
     if (request.problem) {
-      return sendJson(responseStream, request.status, { error: request.problem, requestId }, request.headers);
+      return sendJson(responseStream, request.status, { error: request.problem, requestId }, { ...cors, ...request.headers });
     }
 
     // The model call must stop while there is still time to end the answer
@@ -91,9 +95,9 @@ export function createChatHandler({ provider, limits = DEFAULT_LIMITS, log = log
     if (!(budgetMs > 0)) {
       log('error', 'no time left to call the model: raise the function timeout or lower TIME_MARGIN_MS',
         { requestId, remainingMs, timeMarginMs: limits.timeMarginMs });
-      return sendJson(responseStream, 503, { error: 'not enough time left to call the model', requestId });
+      return sendJson(responseStream, 503, { error: 'not enough time left to call the model', requestId }, cors);
     }
-    await streamAnswer({ provider, chat: request.chat, responseStream, budgetMs, heartbeatMs, requestId, log });
+    await streamAnswer({ provider, chat: request.chat, responseStream, headers: cors, budgetMs, heartbeatMs, requestId, log });
   };
 }
 
@@ -106,7 +110,7 @@ export function createMisconfiguredHandler({ reason, log = logJson }) {
   return async (event, responseStream, context) => {
     const requestId = context.awsRequestId;
     log('error', 'llm-stream is not configured', { requestId, reason });
-    sendJson(responseStream, 500, { error: 'server misconfigured', requestId });
+    sendJson(responseStream, 500, { error: 'server misconfigured', requestId }, corsHeaders(readRequest(event)));
   };
 }
 
@@ -135,18 +139,18 @@ export function createStartupRetryHandler({ start, failure, retryAfterMs = 10_00
     log('error', 'model provider not started', { requestId, reason: lastFailure?.message });
     const waitSeconds = Math.max(1, Math.ceil((retryAfterMs - (Date.now() - failedAt)) / 1000));
     sendJson(responseStream, 503, { error: 'model provider unavailable; try again later', requestId },
-      { 'retry-after': String(waitSeconds) });
+      { ...corsHeaders(readRequest(event)), 'retry-after': String(waitSeconds) });
   };
 }
 
 // --- the request ---------------------------------------------------------------
 
-// Checks the request and returns { chat } or { status, problem, headers? }.
-function readRequest(event, limits, maxTemperature) {
-  const method = event.requestContext?.http?.method ?? '';
-  if (method !== 'POST') return refuse(405, 'method not allowed; use POST', { allow: 'POST' });
+// Checks the request (as readRequest gives it) and returns { chat } or
+// { status, problem, headers? }.
+function readChat(request, limits, maxTemperature) {
+  if (request.method !== 'POST') return refuse(405, 'method not allowed; use POST', { allow: 'POST' });
 
-  const headers = lowerCaseKeys(event.headers);
+  const { headers } = request;
   const [mediaType, ...params] = (headers['content-type'] ?? '').split(';');
   if (mediaType.trim().toLowerCase() !== 'application/json') {
     return refuse(415, 'content-type must be application/json');
@@ -158,20 +162,16 @@ function readRequest(event, limits, maxTemperature) {
   const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding !== 'identity' && encoding !== '') return refuse(415, `content-encoding ${encoding} is not supported`);
 
-  // The limit applies to the bytes the caller sent, so a base64 body counts
-  // at its decoded size (computed without decoding it).
-  const raw = typeof event.body === 'string' ? event.body : '';
-  const size = event.isBase64Encoded ? Buffer.byteLength(raw, 'base64') : Buffer.byteLength(raw, 'utf8');
+  // The limit applies to the bytes the caller sent (a base64 body decoded).
+  const size = request.body.length;
   if (size > limits.maxBodyBytes) return refuse(413, `request body is larger than ${limits.maxBodyBytes} bytes`);
   if (size === 0) return refuse(400, 'request body is empty');
 
-  let text = raw;
-  if (event.isBase64Encoded) {
-    try {
-      text = utf8.decode(Buffer.from(raw, 'base64'));
-    } catch {
-      return refuse(400, 'request body is not valid UTF-8');
-    }
+  let text;
+  try {
+    text = utf8.decode(request.body);
+  } catch {
+    return refuse(400, 'request body is not valid UTF-8');
   }
   let body;
   try {
@@ -241,7 +241,7 @@ function chatProblem(body, { maxTokensCeiling }, maxTemperature) {
 
 // --- the answer ------------------------------------------------------------------
 
-async function streamAnswer({ provider, chat, responseStream, budgetMs, heartbeatMs, requestId, log }) {
+async function streamAnswer({ provider, chat, responseStream, headers, budgetMs, heartbeatMs, requestId, log }) {
   const startedAt = Date.now();
   const controller = new AbortController();
   const { signal } = controller;
@@ -253,7 +253,7 @@ async function streamAnswer({ provider, chat, responseStream, budgetMs, heartbea
   });
   aborted.catch(() => {});
 
-  const stream = HttpResponseStream.from(responseStream, { statusCode: 200, headers: STREAM_HEADERS });
+  const stream = HttpResponseStream.from(responseStream, { statusCode: 200, headers: { ...STREAM_HEADERS, ...headers } });
 
   // Lambda does not say when the caller goes away. A failing write, or the
   // stream closing before the answer ended, is the sign: stop the model at
@@ -389,10 +389,6 @@ function sendJson(responseStream, statusCode, body, headers = {}) {
   const stream = HttpResponseStream.from(responseStream, { statusCode, headers: { ...ERROR_HEADERS, ...headers } });
   stream.write(JSON.stringify(body));
   stream.end();
-}
-
-function lowerCaseKeys(headers) {
-  return Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]));
 }
 
 function isObject(value) {

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 
 import { DEFAULT_LIMITS, readLimits } from '../src/config.mjs';
 import { invoke } from '../src/streamify.mjs';
+import { makeEvent } from '../events/make-event.mjs';
 
 test('without settings the defaults apply', () => {
   assert.deepEqual(readLimits({}), { maxBodyBytes: 65536, maxTokensCeiling: 2048, defaultMaxTokens: 512, timeMarginMs: 3000 });
@@ -46,13 +47,7 @@ test('a broken environment makes every request answer 500, with one log line say
   const { handler } = await import(`../src/index.mjs?broken=${Date.now()}`);
   assert.match(errors.find((line) => line.startsWith('llm-stream:')), /^llm-stream: configuration error: .*MAX_BODY_BYTES "lots".*MODEL_ID is not set/);
 
-  const event = {
-    rawPath: '/',
-    headers: { 'content-type': 'application/json' },
-    requestContext: { http: { method: 'POST', path: '/' } },
-    body: '{"prompt":"Hi"}',
-    isBase64Encoded: false,
-  };
+  const event = makeEvent({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"prompt":"Hi"}' });
   const result = await invoke(handler, event, { context: { awsRequestId: 'r1' } });
   assert.equal(result.statusCode, 500);
   assert.deepEqual(JSON.parse(result.bodyText), { error: 'server misconfigured', requestId: 'r1' });

@@ -1,6 +1,6 @@
 // Tests of the chat handler (src/chat.mjs), run locally through the streamify
 // shim's invoke(): it calls the handler the way Lambda does and returns what a
-// Function URL caller would receive. The model is a fake provider that
+// caller of the front end would receive. The model is a fake provider that
 // records each call and streams what the test scripts, so no network is
 // needed. Run with `npm test`.
 
@@ -12,27 +12,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createChatHandler, createMisconfiguredHandler, createStartupRetryHandler, ResponseStreamError, TimeBudgetError,
 } from '../src/chat.mjs';
+import { readRequest } from '../src/request.mjs';
 import { SSEParser } from '../src/sse.mjs';
 import { invoke, streamifyResponse } from '../src/streamify.mjs';
+import { makeEvent } from '../events/make-event.mjs';
 
 const REQUEST_ID = 'test-request-1';
 const LIMITS = { maxBodyBytes: 1024, maxTokensCeiling: 1000, defaultMaxTokens: 256, timeMarginMs: 100 };
 const HELLO = { messages: [{ role: 'user', content: 'Hello' }] };
 
-// A Function URL event (payload format 2.0) posting `body`, which is JSON
-// encoded unless it is a string already.
+// An event of this project's front end posting `body`, which is JSON
+// encoded unless it is a string or a Buffer already.
 function chatEvent(body = HELLO, { method = 'POST', headers, base64 = false } = {}) {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: '/',
-    rawQueryString: '',
-    headers: headers ?? { host: 'example.lambda-url.us-east-1.on.aws', 'content-type': 'application/json' },
-    requestContext: { http: { method, path: '/' } },
-    body: base64 ? Buffer.from(text).toString('base64') : text,
-    isBase64Encoded: base64,
-  };
+  const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  return makeEvent({ method, headers: headers ?? { 'content-type': 'application/json' }, body: payload, base64 });
 }
 
 // A stand-in for a model provider. `script(request, call)` is an async
@@ -113,7 +106,7 @@ const INVALID = [
   ['base64 body over the limit once decoded', chatEvent({ prompt: 'a'.repeat(1100) }, { base64: true }), 413, /1024 bytes/],
   ['empty body', chatEvent(''), 400, 'request body is empty'],
   ['malformed JSON', chatEvent('{"prompt":'), 400, 'request body is not valid JSON'],
-  ['base64 of invalid UTF-8', { ...chatEvent(''), body: Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'), isBase64Encoded: true }, 400, /UTF-8/],
+  ['base64 of invalid UTF-8', chatEvent(Buffer.from([0x7b, 0xff, 0x7d])), 400, /UTF-8/],
   ['a JSON array', chatEvent([HELLO]), 400, /JSON object/],
   ['JSON null', chatEvent('null'), 400, /JSON object/],
   ['a JSON string', chatEvent('"Hello"'), 400, /JSON object/],
@@ -229,12 +222,13 @@ test('a base64-encoded body is decoded', async () => {
 });
 
 test('the sample event in events/ is a valid request', async () => {
-  const event = JSON.parse(await readFile(new URL('../events/function-url.json', import.meta.url), 'utf8'));
+  const event = JSON.parse(await readFile(new URL('../events/sample.json', import.meta.url), 'utf8'));
   const provider = fakeProvider(answer(['Rayleigh scattering.']));
   const result = await run(event, provider);
   assert.equal(result.statusCode, 200);
   assert.equal(provider.calls.length, 1);
-  assert.equal(Number(event.headers['content-length']), Buffer.byteLength(event.body));
+  const request = readRequest(event);
+  assert.equal(Number(request.headers['content-length']), request.body.length);
 });
 
 // --- the answer ------------------------------------------------------------------

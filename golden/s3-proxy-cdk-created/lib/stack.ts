@@ -64,7 +64,7 @@ export class S3ProxyCdkCreatedStack extends cdk.Stack {
     // cdk-nag's AwsSolutions-IAM5 names the finding by the resource as it
     // resolves, references written <LogicalId.Attribute>.
     cdk.Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::<${this.getLogicalId(bucket.node.defaultChild as cdk.CfnElement)}>/*]`,
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::<${this.getLogicalId((bucket.node.defaultChild ?? bucket) as cdk.CfnElement)}>/*]`,
       reason: "The function serves any object under the prefix (or in the bucket, without one); the wildcard stands for those object keys and nothing else.",
     });
 
@@ -103,7 +103,7 @@ export class S3ProxyCdkCreatedStack extends cdk.Stack {
         BUCKET: bucket.bucketName,
         PREFIX: "",
       },
-      // The URL is public: cap how many copies can run (and bill) at once.
+      // The Function URL is public: cap how many copies can run (and bill) at once.
       reservedConcurrentExecutions: 10,
     });
 

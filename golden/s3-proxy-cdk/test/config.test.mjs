@@ -9,6 +9,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
 import { readConfig, s3ClientConfig } from '../src/config.mjs';
 import { invoke } from '../src/streamify.mjs';
+import { makeEvent } from '../events/make-event.mjs';
 
 test('reads BUCKET and PREFIX', () => {
   assert.deepEqual(readConfig({ BUCKET: 'my-bucket', PREFIX: 'reports/' }), { bucket: 'my-bucket', prefix: 'reports/' });
@@ -86,8 +87,8 @@ test('index.mjs starts with a valid environment and checks keys before S3', asyn
   assert.equal((await invoke(handler, getEvent('/a.txt', 'POST'))).statusCode, 405);
 });
 
-function getEvent(rawPath, method = 'GET') {
-  return { version: '2.0', rawPath, headers: {}, requestContext: { http: { method, path: rawPath } } };
+function getEvent(path, method = 'GET') {
+  return makeEvent({ method, path });
 }
 
 // Sets environment variables (undefined deletes one) until the test ends.

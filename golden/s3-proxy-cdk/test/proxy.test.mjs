@@ -1,6 +1,6 @@
 // Tests of the S3 proxy, run locally through the streamify shim's invoke(): it
-// calls the handler the way Lambda does and returns what a Function URL
-// caller would receive. S3 is a fake that records each command and answers
+// calls the handler the way Lambda does and returns what a caller of the
+// front end would receive. S3 is a fake that records each command and answers
 // with canned results, so no network is needed. Run with `npm test`.
 
 import assert from 'node:assert/strict';
@@ -12,23 +12,16 @@ import { GetObjectCommand, HeadObjectCommand, NoSuchKey, S3ServiceException } fr
 
 import { createMisconfiguredProxy, createProxy } from '../src/proxy.mjs';
 import { invoke, streamifyResponse } from '../src/streamify.mjs';
+import { makeEvent } from '../events/make-event.mjs';
 
 const BUCKET = 'example-bucket';
 const PREFIX = 'assets/';
 const REQUEST_ID = 'test-request-1';
 const LAST_MODIFIED = new Date('2024-01-02T03:04:05Z');
 
-// A Function URL event (payload format 2.0) for `method path`.
+// An event of this project's front end for `method path`.
 function urlEvent(path = '/reports/2024/summary.pdf', { method = 'GET', headers = {} } = {}) {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    headers: { host: 'example.lambda-url.us-east-1.on.aws', ...headers },
-    requestContext: { http: { method, path } },
-    isBase64Encoded: false,
-  };
+  return makeEvent({ method, path, headers });
 }
 
 // A stand-in for S3Client: records every command, answers with answer(command).
@@ -523,8 +516,8 @@ test('a misconfigured proxy answers 500 and keeps the reason in the logs', async
   }]);
 });
 
-test('runs the sample event in events/function-url.json', async () => {
-  const event = JSON.parse(await readFile(new URL('../events/function-url.json', import.meta.url), 'utf8'));
+test('runs the sample event in events/sample.json', async () => {
+  const event = JSON.parse(await readFile(new URL('../events/sample.json', import.meta.url), 'utf8'));
   const s3 = fakeS3(() => objectOutput('%PDF-1.7', { ContentType: 'application/pdf' }));
   const result = await run(event, s3);
   assert.equal(result.error, null);

@@ -22,15 +22,6 @@ const NOT_MODIFIED_HEADERS = ['etag', 'last-modified', 'cache-control'];
 export const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff' };
 
 /**
- * The request headers of a Function URL event, names lower-cased. (Function
- * URLs lower-case them already and join repeated headers with commas.)
- */
-export function requestHeaders(event) {
-  return Object.fromEntries(Object.entries(event.headers ?? {})
-    .map(([name, value]) => [name.toLowerCase(), String(value)]));
-}
-
-/**
  * The GetObject/HeadObject parameters for the request's Range and
  * conditional headers. S3 evaluates them itself and answers 206, 304, 412 or
  * 416, which the proxy passes on.

@@ -135,10 +135,45 @@ const scenarios = {
   },
 };
 
+// REST API scenarios, for the payload format 1.0 events of a REST API
+// front end (path is the path below the stage).
+const restScenarios = {
+  // A write, a 400 ms pause, a second write: two pieces for the caller.
+  async '/pause'(event, stream) {
+    stream = HttpResponseStream.from(stream, { statusCode: 200, headers: { 'content-type': 'text/plain' } });
+    stream.write('first\n');
+    await sleep(400);
+    stream.write('second\n');
+    stream.end();
+  },
+
+  // The REST API event as the function received it.
+  async '/rest-echo'(event, stream) {
+    stream = HttpResponseStream.from(stream, {
+      statusCode: 200,
+      headers: { 'content-type': 'application/json' },
+      multiValueHeaders: { 'x-many': ['one', 'two'] },
+    });
+    const { body, isBase64Encoded, resource, path, httpMethod, headers, multiValueHeaders, queryStringParameters,
+      multiValueQueryStringParameters, pathParameters, requestContext } = event;
+    stream.write(JSON.stringify({
+      resource, path, httpMethod, headers, multiValueHeaders, queryStringParameters, multiValueQueryStringParameters,
+      pathParameters, body, isBase64Encoded,
+      stage: requestContext?.stage, contextPath: requestContext?.path, requestId: requestContext?.requestId,
+      identity: requestContext?.identity,
+    }));
+    stream.end();
+  },
+};
+
 export const handler = streamifyResponse(async (event, responseStream, context) => {
-  const scenario = scenarios[event.rawPath];
+  // A Function URL event has rawPath, a REST API event path; the shared
+  // scenarios answer both.
+  const path = event.rawPath ?? event.path;
+  const rest = event.rawPath === undefined && restScenarios[path.startsWith('/rest-echo/') ? '/rest-echo' : path];
+  const scenario = rest || scenarios[path];
   if (scenario) return scenario(event, responseStream, context);
   const stream = HttpResponseStream.from(responseStream, { statusCode: 404, headers: { 'content-type': 'text/plain' } });
-  stream.write(`no scenario ${event.rawPath}\n`);
+  stream.write(`no scenario ${path}\n`);
   stream.end();
 });

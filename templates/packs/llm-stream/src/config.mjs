@@ -16,7 +16,7 @@ export const DEFAULT_LIMITS = Object.freeze({
   timeMarginMs: 3000,
 });
 
-// A Function URL accepts request payloads up to 6 MB; a larger limit would
+// Lambda accepts request payloads up to 6 MB; a larger limit would
 // never apply. 15 minutes is the longest a function may run.
 const VARIABLES = [
   ['MAX_BODY_BYTES', 'maxBodyBytes', 1, 6 * 1024 * 1024],

@@ -1,4 +1,4 @@
-// S3 proxy: streams objects of one S3 bucket folder through a Function URL.
+// S3 proxy: streams objects of one S3 bucket folder to the caller.
 //
 //   GET  /reports/2024/summary.pdf   streams s3://BUCKET/PREFIXreports/2024/summary.pdf
 //   HEAD /reports/2024/summary.pdf   the same headers, no body

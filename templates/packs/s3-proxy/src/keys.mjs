@@ -10,13 +10,14 @@
 export const MAX_KEY_BYTES = 1024;
 
 /**
- * Maps a Function URL rawPath such as "/reports/2024/summary.pdf" to the key
+ * Maps a request path (percent-encoded, as readRequest gives it for either
+ * front end) such as "/reports/2024/summary.pdf" to the key
  * PREFIX + "reports/2024/summary.pdf".
  * Returns { key } or, for a path that must be refused, { problem } with a
  * short phrase such as 'contains a backslash'.
  */
 export function keyFromPath(rawPath, prefix) {
-  // rawPath arrives percent-encoded. Decode it exactly once: "%2F" becomes
+  // The path arrives percent-encoded. Decode it exactly once: "%2F" becomes
   // "/" and "%2e%2e" becomes "..", and the checks below see what S3 would see.
   let name;
   try {

@@ -9,9 +9,10 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 
 import {
-  notModifiedHeaders, objectHeaders, objectRequestParams, requestHeaders, SECURITY_HEADERS,
+  notModifiedHeaders, objectHeaders, objectRequestParams, SECURITY_HEADERS,
 } from './headers.mjs';
 import { keyFromPath } from './keys.mjs';
+import { corsHeaders, readRequest } from './request.mjs';
 import { HttpResponseStream } from './streamify.mjs';
 
 const ALLOWED_METHODS = 'GET, HEAD';
@@ -29,30 +30,33 @@ const ERROR_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no
 export function createProxy({ s3, bucket, prefix = '', log = logJson }) {
   return async (event, responseStream, context) => {
     const requestId = context.awsRequestId;
-    const method = event.requestContext?.http?.method;
+    const request = readRequest(event);
+    const { method } = request;
     const isHead = method === 'HEAD';
+    // Browsers on an allowed origin may read every answer, errors included.
+    const cors = corsHeaders(request);
     // Error bodies are short JSON; the request id lets an operator find the log lines.
     const fail = (statusCode, error, headers = {}) => send(responseStream, statusCode,
-      { ...ERROR_HEADERS, ...headers }, isHead ? '' : JSON.stringify({ error, requestId }));
+      { ...ERROR_HEADERS, ...cors, ...headers }, isHead ? '' : JSON.stringify({ error, requestId }));
 
     if (method !== 'GET' && !isHead) {
       return fail(405, 'method not allowed', { allow: ALLOWED_METHODS });
     }
     // Checked before anything is sent to S3: a refused key never reaches the bucket.
-    const { key, problem } = keyFromPath(event.rawPath ?? '', prefix);
+    const { key, problem } = keyFromPath(request.path, prefix);
     if (problem) return fail(400, `invalid key: ${problem}`);
 
-    const input = { Bucket: bucket, Key: key, ...objectRequestParams(requestHeaders(event)) };
+    const input = { Bucket: bucket, Key: key, ...objectRequestParams(request.headers) };
     let output;
     try {
       output = await s3.send(isHead ? new HeadObjectCommand(input) : new GetObjectCommand(input));
     } catch (error) {
-      return answerS3Error(error, { responseStream, fail, log, requestId, key });
+      return answerS3Error(error, { responseStream, fail, cors, log, requestId, key });
     }
 
     const stream = HttpResponseStream.from(responseStream, {
       statusCode: output.ContentRange ? 206 : 200,
-      headers: objectHeaders(output),
+      headers: { ...objectHeaders(output), ...cors },
     });
     // S3 has answered, so status and headers are settled: send them now. This
     // also covers an empty object, whose body would never call write().
@@ -91,8 +95,9 @@ export function createMisconfiguredProxy({ reason, log = logJson }) {
   return async (event, responseStream, context) => {
     const requestId = context.awsRequestId;
     log('error', 's3-proxy is not configured', { requestId, reason });
-    const isHead = event.requestContext?.http?.method === 'HEAD';
-    send(responseStream, 500, ERROR_HEADERS,
+    const request = readRequest(event);
+    const isHead = request.method === 'HEAD';
+    send(responseStream, 500, { ...ERROR_HEADERS, ...corsHeaders(request) },
       isHead ? '' : JSON.stringify({ error: 'server misconfigured', requestId }));
   };
 }
@@ -102,10 +107,10 @@ export function createMisconfiguredProxy({ reason, log = logJson }) {
 // name. Answers without a body carry none: a HEAD's errors and any 304 are
 // named "NotFound" for a 404 and "Unknown" otherwise, so there the HTTP
 // status decides.
-function answerS3Error(error, { responseStream, fail, log, requestId, key }) {
+function answerS3Error(error, { responseStream, fail, cors, log, requestId, key }) {
   const status = error.$metadata?.httpStatusCode;
   if (status === 304) {
-    return send(responseStream, 304, notModifiedHeaders(error.$response?.headers), '');
+    return send(responseStream, 304, { ...notModifiedHeaders(error.$response?.headers), ...cors }, '');
   }
   if (error.name === 'NoSuchKey' || (status === 404 && error.name === 'NotFound')) {
     return fail(404, 'not found');

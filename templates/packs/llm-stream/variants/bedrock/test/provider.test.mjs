@@ -13,6 +13,7 @@ import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bed
 
 import { createProvider, readProviderConfig, startProvider } from '../src/provider.mjs';
 import { invoke } from '../src/streamify.mjs';
+import { makeEvent } from '../events/make-event.mjs';
 
 const MODEL_ID = 'anthropic.claude-3-5-haiku-20241022-v1:0';
 const REQUEST = { messages: [{ role: 'user', content: 'Hi' }], maxTokens: 100 };
@@ -303,13 +304,7 @@ test('index.mjs serves with the Bedrock provider, and bad requests never reach i
   });
   t.mock.method(console, 'info', () => {});
   const { handler } = await import(`../src/index.mjs?bedrock=${Date.now()}`);
-  const result = await invoke(handler, {
-    rawPath: '/',
-    headers: { 'content-type': 'application/json' },
-    requestContext: { http: { method: 'POST', path: '/' } },
-    body: JSON.stringify({ prompt: 'Hi', maxTokens: 999999 }),
-    isBase64Encoded: false,
-  }, { context: { awsRequestId: 'r1' } });
+  const result = await invoke(handler, makeEvent({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Hi', maxTokens: 999999 }) }), { context: { awsRequestId: 'r1' } });
   assert.equal(result.statusCode, 400);
   assert.match(JSON.parse(result.bodyText).error, /"maxTokens" must be a whole number from 1 to 2048/);
 });

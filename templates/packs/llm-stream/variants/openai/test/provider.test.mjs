@@ -7,6 +7,7 @@ import { test } from 'node:test';
 
 import { createProvider, readProviderConfig } from '../src/provider.mjs';
 import { invoke } from '../src/streamify.mjs';
+import { makeEvent } from '../events/make-event.mjs';
 
 const API_KEY = 'sk-test-0123456789abcdef';
 const BASE_URL = 'https://api.example.com/v1';
@@ -320,13 +321,7 @@ test('index.mjs answers 503 while the API key cannot be read', async (t) => {
   const { handler } = await import(`../src/index.mjs?openai=${Date.now()}`);
   assert.match(lines.find((line) => line.startsWith('llm-stream:')), /^llm-stream: the model provider did not start: could not read SSM parameter \/my-app\/openai-api-key/);
 
-  const result = await invoke(handler, {
-    rawPath: '/',
-    headers: { 'content-type': 'application/json' },
-    requestContext: { http: { method: 'POST', path: '/' } },
-    body: '{"prompt":"Hi"}',
-    isBase64Encoded: false,
-  }, { context: { awsRequestId: 'r1' } });
+  const result = await invoke(handler, makeEvent({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"prompt":"Hi"}' }), { context: { awsRequestId: 'r1' } });
   assert.equal(result.statusCode, 503);
   assert.ok(Number(result.headers['retry-after']) >= 1);
   assert.equal(JSON.parse(result.bodyText).requestId, 'r1');

@@ -43,6 +43,9 @@ type Data struct {
 	UserPoolARN string
 	// Sample is the request of events/sample.json.
 	Sample Sample
+	// Custom says the template comes from a template directory (custom,
+	// or a built-in one it patches), which an upgrade needs again.
+	Custom bool
 
 	ReservedConcurrency int    // applied when AuthNone
 	LogRetentionDays    int    // CloudWatch Logs retention, from house policy or 30
@@ -266,7 +269,7 @@ func (d Data) ESBuildTarget() string { return "node" + d.NodeVersion() }
 // again, in place, from the answers recorded in .streamgen.json;
 // templates shell-quote each word.
 func (d Data) RegenerateArgs() []string {
-	return []string{"streamgen", "new", "--values", ManifestPath, "--dir", ".", "--force"}
+	return []string{"streamgen", "upgrade"}
 }
 
 // HasResource reports whether the project creates the resource name.
@@ -334,6 +337,7 @@ func newData(o Options) (Data, error) {
 	}
 	d.Params = t.ResolveParams(o.Set)
 	d.Bundle = t.Bundle
+	d.Custom = o.source().Origin(o.Template) != "builtin"
 	d.Sample = defaultSample
 	if t.pack.sample != nil {
 		d.Sample = *t.pack.sample

@@ -2,12 +2,16 @@ package generator
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io/fs"
 	"path"
 	"slices"
 	"strings"
+
+	"golang.org/x/tools/txtar"
 )
 
 // File is one generated file.
@@ -45,14 +49,62 @@ func (fs Files) Paths() []string {
 // ManifestPath is where every project records how it was generated.
 const ManifestPath = ".streamgen.json"
 
+// BasePath is where a project keeps the files exactly as streamgen last
+// generated them (a txtar archive), the base `streamgen upgrade` merges
+// the user's edits and the new templates' changes against.
+const BasePath = ".streamgen/base.txtar"
+
 // Manifest is the content of .streamgen.json: enough to regenerate the
-// project with the same answers and house policy.
+// project with the same answers and house policy, and to tell which files
+// the user has changed since.
 type Manifest struct {
 	Template         string  `json:"template"`
 	StreamgenVersion string  `json:"streamgenVersion"`
 	Answers          Answers `json:"answers"`
 	// House is the house policy the project was generated under.
 	House *House `json:"house,omitempty"`
+	// Files holds the SHA-256 (hex) of each file as generated, by path;
+	// BasePath holds the files themselves.
+	Files map[string]string `json:"files,omitempty"`
+	// Conflicts lists the files an upgrade left with conflict markers or
+	// a FILE.streamgen-new beside them, until they are resolved.
+	Conflicts []string `json:"conflicts,omitempty"`
+}
+
+// Marshal writes the manifest as .streamgen.json holds it.
+func (m Manifest) Marshal() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(m); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// FileHash is the hash Manifest.Files records for content.
+func FileHash(content []byte) string {
+	sum := sha256.Sum256(content)
+	return hex.EncodeToString(sum[:])
+}
+
+// baseArchive writes files as the txtar archive at BasePath.
+func baseArchive(files Files) []byte {
+	a := &txtar.Archive{Comment: []byte("The files of this project as streamgen last generated them, the base\n`streamgen upgrade` merges your edits against. Do not edit; commit it.\n")}
+	for _, f := range files {
+		a.Files = append(a.Files, txtar.File{Name: f.Path, Data: f.Content})
+	}
+	return txtar.Format(a)
+}
+
+// ParseBase reads a BasePath archive into its files by path.
+func ParseBase(raw []byte) map[string][]byte {
+	out := map[string][]byte{}
+	for _, f := range txtar.Parse(raw).Files {
+		out[f.Name] = f.Data
+	}
+	return out
 }
 
 // Answers are the options a project was generated with.
@@ -86,17 +138,17 @@ func Render(opts Options) (Files, error) {
 	return opts.source().render(d)
 }
 
-// marshalManifest renders .streamgen.json.
-func marshalManifest(d Data) ([]byte, error) {
+// marshalManifest renders .streamgen.json, with the hashes of files.
+func marshalManifest(d Data, files Files) ([]byte, error) {
 	var house *House
 	if !d.House.IsZero() {
 		house = &d.House
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	err := enc.Encode(Manifest{
+	hashes := map[string]string{}
+	for _, f := range files {
+		hashes[f.Path] = FileHash(f.Content)
+	}
+	return Manifest{
 		Template:         d.Template,
 		StreamgenVersion: d.Version,
 		Answers: Answers{
@@ -105,11 +157,8 @@ func marshalManifest(d Data) ([]byte, error) {
 			Stage: d.Stage, UserPoolARN: d.UserPoolARN, Set: d.Set,
 		},
 		House: house,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+		Files: hashes,
+	}.Marshal()
 }
 
 // finish checks a rendered file before it can reach the disk: its path is

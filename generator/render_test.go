@@ -122,8 +122,13 @@ func TestHostileValuesCannotChangeStructure(t *testing.T) {
 				for _, p := range pairs {
 					content = strings.ReplaceAll(content, p[0], p[1])
 				}
-				if content != string(want[i].Content) {
-					t.Errorf("%s %s/%s: %s changes shape with %q:\n%s", tc.template, iac, auth, f.Path, h, diffLines(string(want[i].Content), content))
+				wantContent := string(want[i].Content)
+				if f.Path == ManifestPath {
+					// The files' hashes differ with their content, of course.
+					content, wantContent = hashRE.ReplaceAllString(content, `"HASH"`), hashRE.ReplaceAllString(wantContent, `"HASH"`)
+				}
+				if content != wantContent {
+					t.Errorf("%s %s/%s: %s changes shape with %q:\n%s", tc.template, iac, auth, f.Path, h, diffLines(wantContent, content))
 				}
 			}
 			checkParsedValues(t, got, hd)
@@ -326,3 +331,5 @@ func TestOpenAIBaseURLs(t *testing.T) {
 		}
 	}
 }
+
+var hashRE = regexp.MustCompile(`"[0-9a-f]{64}"`)

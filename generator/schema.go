@@ -77,6 +77,8 @@ func (s *Source) Schema(name string) (map[string]any, error) {
 			"streamgenVersion": map[string]any{"description": "the streamgen that generated the project; read and ignored"},
 			"answers":          answers,
 			"house":            houseSchemaJSON(),
+			"files":            map[string]any{"type": "object", "description": "the SHA-256 of each file as generated; read and ignored by new", "additionalProperties": map[string]any{"type": "string"}},
+			"conflicts":        map[string]any{"type": "array", "description": "files an upgrade left in conflict; read and ignored by new", "items": map[string]any{"type": "string"}},
 		},
 	}
 	if name != "" {

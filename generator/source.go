@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -774,10 +775,17 @@ func (s *Source) render(d Data) (Files, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	manifest, err := marshalManifest(d)
+	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	for _, f := range files {
+		if f.Path == BasePath || strings.HasPrefix(f.Path, path.Dir(BasePath)+"/") {
+			return nil, fmt.Errorf("%s: streamgen writes %s itself; a template may not", f.Path, path.Dir(BasePath)+"/")
+		}
+	}
+	manifest, err := marshalManifest(d, files)
 	if err != nil {
 		return nil, err
 	}
+	files = append(files, File{Path: BasePath, Content: baseArchive(files), Mode: 0o644})
 	files = append(files, File{Path: ManifestPath, Content: manifest, Mode: 0o644})
 	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	return files, nil

@@ -31,6 +31,7 @@ type Result struct {
 	Dir         string   // the target directory
 	Created     []string // paths that did not exist before
 	Overwritten []string // paths that existed and were replaced
+	Deleted     []string // paths removed (WriteChanges only)
 }
 
 // TargetError reports a target directory Write will not write to, and why.
@@ -85,8 +86,45 @@ func WriteContext(ctx context.Context, files Files, dir string, policy Policy) (
 	if state == targetMissing {
 		res, err = createFresh(ctx, files, dir)
 	} else {
-		res, err = overwriteInPlace(ctx, files, dir, policy)
+		res, err = overwriteInPlace(ctx, files, nil, dir, policy)
 	}
+	if res != nil {
+		res.Dir = shown
+	}
+	return res, err
+}
+
+// WriteChanges writes files into the existing directory dir and removes
+// the files deletes names, all or nothing: as WriteContext's
+// OverwriteGenerated, every path is checked first (no symbolic links on
+// the way, regular files only), the new files are staged, and the final
+// renames and removals are undone if one fails. streamgen upgrade uses it.
+func WriteChanges(ctx context.Context, dir string, files Files, deletes []string) (*Result, error) {
+	if len(files) > 0 {
+		if err := checkFiles(files); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range deletes {
+		if err := checkRelPath(p); err != nil {
+			return nil, fmt.Errorf("refusing to delete: %w", err)
+		}
+		if slices.ContainsFunc(files, func(f File) bool { return f.Path == p }) {
+			return nil, fmt.Errorf("refusing to both write and delete %s", Quote(p))
+		}
+	}
+	shown := dir
+	dir = filepath.Clean(dir)
+	info, err := os.Lstat(dir)
+	switch {
+	case err != nil:
+		return nil, &TargetError{Dir: shown, Reason: "cannot be inspected: " + err.Error()}
+	case info.Mode()&fs.ModeSymlink != 0:
+		return nil, &TargetError{Dir: shown, Reason: "is a symbolic link", Hint: "pass the real directory; streamgen does not write through links"}
+	case !info.IsDir():
+		return nil, &TargetError{Dir: shown, Reason: "is not a directory"}
+	}
+	res, err := overwriteInPlace(ctx, files, deletes, dir, OverwriteGenerated)
 	if res != nil {
 		res.Dir = shown
 	}
@@ -350,13 +388,21 @@ func mkdirAllMode(root *os.Root, d string, made map[string]bool) error {
 
 // overwriteInPlace writes the generated files inside an existing dir,
 // replacing those that exist and leaving every other file alone.
-func overwriteInPlace(ctx context.Context, files Files, dir string, policy Policy) (res *Result, err error) {
+func overwriteInPlace(ctx context.Context, files Files, deletes []string, dir string, policy Policy) (res *Result, err error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer root.Close()
 	existing, err := planOverwrite(root, dir, files, policy)
+	if err != nil {
+		return nil, err
+	}
+	var gone Files
+	for _, p := range deletes {
+		gone = append(gone, File{Path: p})
+	}
+	toDelete, err := planOverwrite(root, dir, gone, OverwriteGenerated)
 	if err != nil {
 		return nil, err
 	}
@@ -386,7 +432,7 @@ func overwriteInPlace(ctx context.Context, files Files, dir string, policy Polic
 		for i := len(done) - 1; i >= 0; i-- {
 			m := done[i]
 			if m.backup != "" {
-				root.Rename(m.backup, m.path)
+				root.Rename(m.backup, m.path) // replaced or deleted: put it back
 			} else {
 				root.Remove(m.path)
 			}
@@ -446,6 +492,27 @@ func overwriteInPlace(ctx context.Context, files Files, dir string, policy Polic
 		} else {
 			res.Created = append(res.Created, f.Path)
 		}
+	}
+	// Deletions go to the staging area too, so a failure can bring them
+	// back; a file already gone is nothing to delete.
+	for _, p := range deletes {
+		if !toDelete[p] {
+			continue
+		}
+		if testHookBeforeMove != nil {
+			if err = testHookBeforeMove(p); err != nil {
+				return nil, err
+			}
+		}
+		m := move{path: p, backup: path.Join(stage, "old", p)}
+		if err = mkdirAllMode(root, path.Dir(m.backup), backupDirs); err != nil {
+			return nil, err
+		}
+		if err = root.Rename(p, m.backup); err != nil {
+			return nil, fmt.Errorf("delete %s: %w", Quote(p), err)
+		}
+		done = append(done, m)
+		res.Deleted = append(res.Deleted, p)
 	}
 	return res, nil
 }

@@ -316,3 +316,52 @@ func TestWriteForceRollsBackOnFailure(t *testing.T) {
 	}
 	sameSnapshot(t, before, snapshot(t, dir))
 }
+
+// WriteChanges is all or nothing: a failure at its last step puts back
+// every file it replaced or removed, and removes every file it added.
+func TestWriteChangesRollsBack(t *testing.T) {
+	dir := t.TempDir()
+	for p, c := range map[string]string{"keep.txt": "keep", "old.txt": "old", "gone.txt": "gone"} {
+		os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644)
+	}
+	files := Files{{Path: "old.txt", Content: []byte("new")}, {Path: "sub/added.txt", Content: []byte("added")}}
+	testHookBeforeMove = func(p string) error {
+		if p == "gone.txt" {
+			return errors.New("injected failure")
+		}
+		return nil
+	}
+	defer func() { testHookBeforeMove = nil }()
+	if _, err := WriteChanges(context.Background(), dir, files, []string{"gone.txt"}); err == nil {
+		t.Fatal("no error")
+	}
+	for p, want := range map[string]string{"keep.txt": "keep", "old.txt": "old", "gone.txt": "gone"} {
+		if b, err := os.ReadFile(filepath.Join(dir, p)); err != nil || string(b) != want {
+			t.Errorf("%s: %q %v, want %q back", p, b, err, want)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 3 {
+		t.Errorf("left behind: %v", entries)
+	}
+
+	// A cancelled context (Ctrl-C) before the final phase writes nothing.
+	testHookBeforeMove = nil
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := WriteChanges(ctx, dir, files, []string{"gone.txt"}); err == nil || !strings.Contains(err.Error(), "nothing was written") {
+		t.Errorf("cancelled: %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
+		t.Errorf("a cancelled write left %v", entries)
+	}
+
+	// Without the failure: written and removed.
+	res, err := WriteChanges(context.Background(), dir, files, []string{"gone.txt"})
+	if err != nil || len(res.Deleted) != 1 || len(res.Created) != 1 || len(res.Overwritten) != 1 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "gone.txt")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("gone.txt is still there: %v", err)
+	}
+}

@@ -31,6 +31,8 @@ const (
 	exitUsage  = 2 // usage or validation error
 	// exitInterrupted is the shell's convention for SIGINT (128 + 2).
 	exitInterrupted = 130
+	// exitConflicts: streamgen upgrade left conflicts to resolve.
+	exitConflicts = 3
 )
 
 // version is the streamgen version. Release builds set it with
@@ -151,7 +153,11 @@ func (a *app) run(args []string) int {
 	a.printError(err)
 	code := exitUsage
 	var f failure
-	if errors.As(err, &f) {
+	var c conflictsLeft
+	switch {
+	case errors.As(err, &c):
+		code = exitConflicts
+	case errors.As(err, &f):
 		code = exitFailed
 	}
 	a.printJSONError(err, code)
@@ -207,7 +213,7 @@ error, 130 interrupted.`,
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
 	root.SetVersionTemplate("streamgen {{.Version}}\n")
-	root.AddCommand(a.newCommand(), a.listCommand(), a.schemaCommand(), a.versionCommand())
+	root.AddCommand(a.newCommand(), a.upgradeCommand(), a.listCommand(), a.schemaCommand(), a.versionCommand())
 	root.AddCommand(a.devCommands()...)
 	return root
 }
@@ -303,7 +309,7 @@ declined), 2 usage or validation error, 130 interrupted.`,
   streamgen new assets --template s3-proxy --bucket my-assets --prefix public/
   streamgen new chat --template llm-stream --set provider=openai --no-input
   streamgen new --values answers.yaml --json
-  streamgen new --values .streamgen.json --dir . --force   # regenerate in place
+  streamgen new --values .streamgen.json --dir . --force   # render over itself (streamgen upgrade merges instead)
   streamgen new house --template-dir ./templates --template house-stream`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -541,6 +547,17 @@ func gatherOptions(nf newFlags, src *generator.Source) (generator.Options, map[s
 			given["set:"+k] = true
 		}
 	}
+	if err := applyAnswerFlags(nf, &o, given); err != nil {
+		return o, nil, err
+	}
+	o.Source = src
+	o.Version = streamgenVersion()
+	return o, given, nil
+}
+
+// applyAnswerFlags sets the answers given as flags on o (over what a values
+// file or a project's .streamgen.json said) and records each in given.
+func applyAnswerFlags(nf newFlags, o *generator.Options, given map[string]bool) error {
 	for _, f := range []struct {
 		flag     string
 		dst      *string
@@ -570,7 +587,7 @@ func gatherOptions(nf newFlags, src *generator.Source) (generator.Options, map[s
 	}
 	set, err := parseSets(nf.sets)
 	if err != nil {
-		return o, nil, err
+		return err
 	}
 	_, params, _ := paramFlags()
 	for _, flag := range slices.Sorted(maps.Keys(nf.params)) {
@@ -579,7 +596,7 @@ func gatherOptions(nf newFlags, src *generator.Source) (generator.Options, map[s
 		}
 		name := params[flag].Name
 		if _, dup := set[name]; dup {
-			return o, nil, &generator.InvalidError{Field: "--" + flag, Value: *nf.params[flag], Reason: "--set " + name + " is given too", Hint: "give the parameter once"}
+			return &generator.InvalidError{Field: "--" + flag, Value: *nf.params[flag], Reason: "--set " + name + " is given too", Hint: "give the parameter once"}
 		}
 		if set == nil {
 			set = map[string]string{}
@@ -599,15 +616,13 @@ func gatherOptions(nf newFlags, src *generator.Source) (generator.Options, map[s
 	if nf.house != "" {
 		raw, err := readValuesFile(nf.house)
 		if err != nil {
-			return o, nil, &generator.InvalidError{Field: "--house", Value: nf.house, Reason: err.Error(), Hint: "pass a YAML or JSON file with tags, permissionsBoundary or logRetentionDays"}
+			return &generator.InvalidError{Field: "--house", Value: nf.house, Reason: err.Error(), Hint: "pass a YAML or JSON file with tags, permissionsBoundary or logRetentionDays"}
 		}
 		if o.House, err = generator.ParseHouse(raw, nf.house); err != nil {
-			return o, nil, err
+			return err
 		}
 	}
-	o.Source = src
-	o.Version = streamgenVersion()
-	return o, given, nil
+	return nil
 }
 
 func (a *app) runNew(nf newFlags) error {

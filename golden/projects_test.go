@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamgen/streamgen/check"
 	"github.com/streamgen/streamgen/generator"
 	"github.com/streamgen/streamgen/internal/testtools"
 )
@@ -80,6 +81,10 @@ func TestGeneratedProjects(t *testing.T) {
 			}
 			frontChecks[opts.Front].check(t, tmpl, opts)
 			checkLeastPrivilege(t, tmpl)
+			// streamgen check finds nothing, in the synthesized app too.
+			if rep, err := check.Run(dir.path, check.Options{}); err != nil || len(rep.Findings) > 0 {
+				t.Errorf("streamgen check: %v %+v", err, rep)
+			}
 		})
 	}
 }

@@ -129,7 +129,7 @@ func (a *app) run(args []string) int {
 	root.SetArgs(args)
 	// new's flags for template parameters are built from the templates,
 	// which only new, its help and shell completion need to read.
-	if target, _, err := root.Find(args); err != nil || !slices.Contains([]string{"version", "list", "schema", "dev", "invoke"}, target.Name()) {
+	if target, _, err := root.Find(args); err != nil || !slices.Contains([]string{"version", "list", "schema", "dev", "invoke", "check"}, target.Name()) {
 		a.templateFlags()
 	}
 	// Errors from flag parsing come before RunE can see --json.
@@ -213,7 +213,7 @@ error, 130 interrupted.`,
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
 	root.SetVersionTemplate("streamgen {{.Version}}\n")
-	root.AddCommand(a.newCommand(), a.upgradeCommand(), a.listCommand(), a.schemaCommand(), a.versionCommand())
+	root.AddCommand(a.newCommand(), a.upgradeCommand(), a.checkCommand(), a.listCommand(), a.schemaCommand(), a.versionCommand())
 	root.AddCommand(a.devCommands()...)
 	return root
 }

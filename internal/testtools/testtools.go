@@ -375,3 +375,16 @@ func lockFile(path string) (func(), error) {
 		f.Close()
 	}, nil
 }
+
+// SARIFSchema returns the path of the SARIF 2.1.0 JSON Schema (a
+// draft-04 schema, as OASIS publishes it), from the npm package npm/sarif
+// pins, installed on first use.
+func SARIFSchema(t testing.TB) string {
+	t.Helper()
+	dir := provision(t, "sarif", nil, func(dir string) error { return npmCI(dir, os.Environ()) })
+	p := filepath.Join(dir, "node_modules", "@microsoft", "jest-sarif", "lib", "schemas", "sarif-2.1.0-rtm.5.json")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("testtools: the SARIF schema is not in %s (%v); remove the folder to reinstall it", dir, err)
+	}
+	return p
+}

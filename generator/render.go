@@ -3,6 +3,7 @@ package generator
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -58,9 +59,17 @@ const BasePath = ".streamgen/base.txtar"
 // project with the same answers and house policy, and to tell which files
 // the user has changed since.
 type Manifest struct {
-	Template         string  `json:"template"`
-	StreamgenVersion string  `json:"streamgenVersion"`
-	Answers          Answers `json:"answers"`
+	Template         string `json:"template"`
+	StreamgenVersion string `json:"streamgenVersion"`
+	// Format numbers this record's layout and what its answers mean
+	// (ManifestFormat when written); upgrade migrates answers recorded in
+	// an older format. A record without it is format 1.
+	Format int `json:"format,omitempty"`
+	// TemplateDir says the project came from a --template-dir (a custom
+	// template, or a built-in one the directory patched): rendering it
+	// again needs that directory.
+	TemplateDir bool    `json:"templateDir,omitempty"`
+	Answers     Answers `json:"answers"`
 	// House is the house policy the project was generated under.
 	House *House `json:"house,omitempty"`
 	// Files holds the SHA-256 (hex) of each file as generated, by path;
@@ -70,6 +79,11 @@ type Manifest struct {
 	// a FILE.streamgen-new beside them, until they are resolved.
 	Conflicts []string `json:"conflicts,omitempty"`
 }
+
+// ManifestFormat is the Format this streamgen records. Format 2: the
+// openai provider's baseUrl includes the API version (/v1), and the record
+// holds the files' hashes.
+const ManifestFormat = 2
 
 // Marshal writes the manifest as .streamgen.json holds it.
 func (m Manifest) Marshal() ([]byte, error) {
@@ -89,20 +103,60 @@ func FileHash(content []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// baseArchive writes files as the txtar archive at BasePath.
+// baseArchive writes files as the txtar archive at BasePath. A file txtar
+// cannot hold as it is (a line that reads as a file marker, no final
+// newline) is held base64-encoded, under its path plus base64Suffix.
 func baseArchive(files Files) []byte {
 	a := &txtar.Archive{Comment: []byte("The files of this project as streamgen last generated them, the base\n`streamgen upgrade` merges your edits against. Do not edit; commit it.\n")}
 	for _, f := range files {
-		a.Files = append(a.Files, txtar.File{Name: f.Path, Data: f.Content})
+		if txtarSafe(f.Path, f.Content) {
+			a.Files = append(a.Files, txtar.File{Name: f.Path, Data: f.Content})
+			continue
+		}
+		enc := base64.StdEncoding.EncodeToString(f.Content)
+		var b strings.Builder
+		for len(enc) > 76 {
+			b.WriteString(enc[:76] + "\n")
+			enc = enc[76:]
+		}
+		b.WriteString(enc + "\n")
+		a.Files = append(a.Files, txtar.File{Name: f.Path + base64Suffix, Data: []byte(b.String())})
 	}
 	return txtar.Format(a)
 }
 
-// ParseBase reads a BasePath archive into its files by path.
+// base64Suffix marks a base archive entry held in base64.
+const base64Suffix = " (base64)"
+
+// txtarSafe reports whether a txtar archive holds content, under name,
+// byte for byte.
+func txtarSafe(name string, content []byte) bool {
+	if strings.HasSuffix(name, base64Suffix) || len(content) > 0 && content[len(content)-1] != '\n' {
+		return false
+	}
+	for _, line := range bytes.Split(content, []byte("\n")) {
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if bytes.HasPrefix(line, []byte("-- ")) && bytes.HasSuffix(line, []byte(" --")) || bytes.Equal(line, []byte("-- --")) {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseBase reads a BasePath archive into its files by path. An entry that
+// does not decode is left out: its file then has no base.
 func ParseBase(raw []byte) map[string][]byte {
 	out := map[string][]byte{}
 	for _, f := range txtar.Parse(raw).Files {
-		out[f.Name] = f.Data
+		name, encoded := strings.CutSuffix(f.Name, base64Suffix)
+		if !encoded {
+			out[f.Name] = f.Data
+			continue
+		}
+		data, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(string(f.Data), "\n", ""))
+		if err == nil {
+			out[name] = data
+		}
 	}
 	return out
 }
@@ -151,6 +205,8 @@ func marshalManifest(d Data, files Files) ([]byte, error) {
 	return Manifest{
 		Template:         d.Template,
 		StreamgenVersion: d.Version,
+		Format:           ManifestFormat,
+		TemplateDir:      d.Custom,
 		Answers: Answers{
 			Name: d.Name, IaC: d.IaC, Runtime: d.Runtime, Arch: d.Arch,
 			Memory: d.Memory, Timeout: d.Timeout, Front: d.Front, Auth: d.Auth,

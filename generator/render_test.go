@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -333,3 +334,25 @@ func TestOpenAIBaseURLs(t *testing.T) {
 }
 
 var hashRE = regexp.MustCompile(`"[0-9a-f]{64}"`)
+
+// The base archive holds every file byte for byte, including a line that
+// reads as a txtar file marker and content without a final newline.
+func TestBaseArchiveRoundTrips(t *testing.T) {
+	files := Files{
+		{Path: "plain.txt", Content: []byte("one\ntwo\n")},
+		{Path: "db/schema.sql", Content: []byte("create table t;\n-- seed data --\ninsert;\n")},
+		{Path: "bin/blob", Content: []byte{0, 1, 2, 0xff}},
+		{Path: "no-newline.txt", Content: []byte("end")},
+		{Path: "empty.txt", Content: nil},
+		{Path: "odd (base64)", Content: []byte("x\n")},
+	}
+	got := ParseBase(baseArchive(files))
+	if len(got) != len(files) {
+		t.Fatalf("%d files back, want %d: %v", len(got), len(files), got)
+	}
+	for _, f := range files {
+		if !bytes.Equal(got[f.Path], f.Content) {
+			t.Errorf("%s: got %q, want %q", f.Path, got[f.Path], f.Content)
+		}
+	}
+}

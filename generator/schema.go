@@ -76,6 +76,8 @@ func (s *Source) Schema(name string) (map[string]any, error) {
 			"template":         map[string]any{"title": "Template", "description": "the template to render (streamgen list shows them)", "type": "string", "enum": names, "default": ts[0].Name},
 			"streamgenVersion": map[string]any{"description": "the streamgen that generated the project; read and ignored"},
 			"answers":          answers,
+			"format":           map[string]any{"type": "integer", "minimum": 1, "description": "the layout of .streamgen.json; read and ignored by new"},
+			"templateDir":      map[string]any{"type": "boolean", "description": "the project came from a --template-dir; read and ignored by new"},
 			"house":            houseSchemaJSON(),
 			"files":            map[string]any{"type": "object", "description": "the SHA-256 of each file as generated; read and ignored by new", "additionalProperties": map[string]any{"type": "string"}},
 			"conflicts":        map[string]any{"type": "array", "description": "files an upgrade left in conflict; read and ignored by new", "items": map[string]any{"type": "string"}},

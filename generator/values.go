@@ -44,7 +44,7 @@ func ReadValues(raw []byte, file string) (Options, error) {
 	at := func(n *yaml.Node, format string, args ...any) {
 		errs = append(errs, &FileError{File: file, Line: n.Line, Msg: fmt.Sprintf(format, args...)})
 	}
-	checkKeys(root, []string{"template", "streamgenVersion", "answers", "house", "files", "conflicts"}, at)
+	checkKeys(root, []string{"template", "streamgenVersion", "format", "templateDir", "answers", "house", "files", "conflicts"}, at)
 	answers := valueNode(root, "answers")
 	answerKeys := []string{"name", "iac", "runtime", "arch", "memory", "timeout", "front", "auth", "stage", "userPoolArn", "set"}
 	checkKeys(answers, answerKeys, at)

@@ -28,10 +28,10 @@ const (
 
 // Result says what Write did.
 type Result struct {
-	Dir         string   // the target directory
-	Created     []string // paths that did not exist before
-	Overwritten []string // paths that existed and were replaced
-	Deleted     []string // paths removed (WriteChanges only)
+	Dir         string   `json:"dir"`               // the target directory
+	Created     []string `json:"created"`           // paths that did not exist before
+	Overwritten []string `json:"overwritten"`       // paths that existed and were replaced
+	Deleted     []string `json:"deleted,omitempty"` // paths removed (WriteChanges only)
 }
 
 // TargetError reports a target directory Write will not write to, and why.
@@ -513,6 +513,16 @@ func overwriteInPlace(ctx context.Context, files Files, deletes []string, dir st
 		}
 		done = append(done, m)
 		res.Deleted = append(res.Deleted, p)
+	}
+	// A folder a deletion emptied goes too (Remove refuses one that is
+	// not empty); this is past the point of rollback, so failures are
+	// left alone.
+	for _, p := range res.Deleted {
+		for d := path.Dir(p); d != "."; d = path.Dir(d) {
+			if root.Remove(d) != nil {
+				break
+			}
+		}
 	}
 	return res, nil
 }

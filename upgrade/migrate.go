@@ -10,18 +10,29 @@ import (
 
 // A migration carries an answer recorded by an older streamgen to what the
 // current templates mean by it, and says what it did ("" when nothing).
-type migration func(o *generator.Options) string
-
-// migrations run in order on the recorded answers before a project is
-// rendered again.
-var migrations = []migration{
-	openAIBaseURLv1,
+type migration struct {
+	// to is the manifest format (generator.ManifestFormat) that changed
+	// the meaning: records of an older format get the migration.
+	to    int
+	apply func(o *generator.Options) string
 }
 
-func migrate(o *generator.Options) []string {
+// migrations run in order on the recorded answers before a project is
+// rendered again, and before any answer given on the command line, which
+// already means what the current templates mean.
+var migrations = []migration{
+	{to: 2, apply: openAIBaseURLv1},
+}
+
+// migrate brings answers recorded in the given format up to date and says
+// what changed.
+func migrate(o *generator.Options, format int) []string {
 	var done []string
 	for _, m := range migrations {
-		if msg := m(o); msg != "" {
+		if format >= m.to {
+			continue
+		}
+		if msg := m.apply(o); msg != "" {
 			done = append(done, msg)
 		}
 	}

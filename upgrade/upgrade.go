@@ -171,8 +171,11 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkVersion(rec.StreamgenVersion, o.Version); err != nil {
+		return nil, err
+	}
 	plan := &Plan{Dir: dir}
-	plan.Migrations = migrate(&opts)
+	plan.Migrations = migrate(&opts, rec.format())
 	opts.Source, opts.Version = o.Source, o.Version
 	if o.House != nil {
 		opts.House = o.House
@@ -188,6 +191,11 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 	}
 	if _, ok := src.Template(opts.Template); !ok {
 		return nil, errorf("the project's template %s is not among streamgen's (%s); if it came from a template directory, pass --template-dir DIR", generator.Quote(opts.Template), strings.Join(src.Names(), ", "))
+	}
+	if rec.TemplateDir && src.Origin(opts.Template) == "builtin" {
+		// Rendered from the built-ins alone, the project would lose
+		// whatever the directory added or patched, silently.
+		return nil, errorf("the project was generated from a template directory (%s records templateDir), and --template-dir is not given; pass --template-dir DIR, the directory it came from (or its newer version)", generator.ManifestPath)
 	}
 	rendered, err := generator.Render(opts)
 	if err != nil {
@@ -240,13 +248,39 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 		}
 		next, inNew := newFiles[p]
 		old, hasBase := base[p]
-		_, recorded := rec.Files[p]
+		hash, recorded := rec.Files[p]
+		if !hasBase && present && generator.FileHash(cur) == hash {
+			// The archive lacks it, but the file is as generated: it is
+			// its own base.
+			old, hasBase = cur, true
+		}
+		mode := modes[p]
+		if m, ok := fileMode(root, p); ok {
+			mode = m // the user's permissions stay
+		}
+		// A work tree checked out with CRLF line ends (core.autocrlf) is
+		// merged as LF, and written back with CRLF.
+		crlf := present && hasBase && isCRLF(cur) && !bytes.Contains(old, []byte("\r")) && !bytes.Contains(next, []byte("\r"))
+		raw := cur
+		if crlf {
+			cur = bytes.ReplaceAll(cur, []byte("\r\n"), []byte("\n"))
+		}
 		f := File{Path: p}
 		write := func(content []byte) {
-			plan.writes = append(plan.writes, generator.File{Path: p, Content: content, Mode: modes[p]})
+			if crlf {
+				content = bytes.ReplaceAll(content, []byte("\n"), []byte("\r\n"))
+			}
+			plan.writes = append(plan.writes, generator.File{Path: p, Content: content, Mode: mode})
 			changed = true
 		}
+		var sidecarErr error
 		sidecar := func(reason string) {
+			if _, exists, err := readProjectFile(root, p+Sidecar); err != nil || exists {
+				sidecarErr = errorf("%s is in the way of the new version of %s; move it away, then run streamgen upgrade again", generator.Quote(p+Sidecar), generator.Quote(p))
+				if err != nil {
+					sidecarErr = err
+				}
+			}
 			f.Action, f.Reason, f.Sidecar = Conflict, reason, p+Sidecar
 			plan.writes = append(plan.writes, generator.File{Path: p + Sidecar, Content: next, Mode: modes[p]})
 			changed = true
@@ -270,6 +304,8 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 			write(next)
 		case bytes.Equal(cur, next):
 			f.Action = Unchanged
+		case len(rec.Files) == 0:
+			sidecar("the project records no base for its files (the streamgen that generated it did not record one); merge the new version by hand")
 		case !recorded:
 			sidecar("you have a file where the templates now add one")
 		case !hasBase:
@@ -293,10 +329,13 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 				write(m.Text)
 			}
 		}
+		if sidecarErr != nil {
+			return nil, sidecarErr
+		}
 		if f.Action == Conflict {
 			plan.Conflicts = append(plan.Conflicts, p)
 		}
-		f.Diff = fileDiff(p, cur, plannedContent(plan, p, cur))
+		f.Diff = fileDiff(p, raw, plannedContent(plan, p, raw))
 		plan.Files = append(plan.Files, f)
 	}
 
@@ -347,14 +386,24 @@ func (p *Plan) Apply(ctx context.Context) (*generator.Result, error) {
 
 // record is what upgrade reads of .streamgen.json beyond the answers.
 type record struct {
-	Files     map[string]string `json:"files"`
-	Conflicts []string          `json:"conflicts"`
+	StreamgenVersion string            `json:"streamgenVersion"`
+	Format           int               `json:"format"`
+	TemplateDir      bool              `json:"templateDir"`
+	Files            map[string]string `json:"files"`
+	Conflicts        []string          `json:"conflicts"`
 }
+
+// format is the record's Format; one written before formats were numbered
+// is format 1.
+func (r record) format() int { return max(r.Format, 1) }
 
 func readRecord(raw []byte) (record, error) {
 	var r record
 	if err := jsonUnmarshal(raw, &r); err != nil {
 		return r, errorf("%s does not parse: %v; restore it from version control", generator.ManifestPath, err)
+	}
+	if r.Format < 0 || r.Format > generator.ManifestFormat {
+		return r, errorf("%s has format %d, which this streamgen does not know (it writes format %d); install the streamgen that generated the project (%s) or a newer one", generator.ManifestPath, r.Format, generator.ManifestFormat, generator.Quote(r.StreamgenVersion))
 	}
 	for p, h := range r.Files {
 		if err := checkPath(p); err != nil {
@@ -382,6 +431,8 @@ func checkPath(p string) error {
 		return errors.New("which leaves the project or is not clean")
 	case p == generator.ManifestPath || p == generator.BasePath:
 		return errors.New("which is streamgen's own")
+	case slices.Contains(strings.Split(p, "/"), ".git"):
+		return errors.New("which is inside git's own folder")
 	}
 	for _, r := range p {
 		if r < 0x20 || r == 0x7f {
@@ -432,9 +483,24 @@ func checkClean(dir string) error {
 	if err != nil {
 		return nil // no git: not a work tree this can check
 	}
-	inside, err := exec.Command(git, "-C", dir, "rev-parse", "--is-inside-work-tree").Output()
-	if err != nil || strings.TrimSpace(string(inside)) != "true" {
-		return nil
+	cmd := exec.Command(git, "-C", dir, "rev-parse", "--is-inside-work-tree")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	inside, err := cmd.Output()
+	if err != nil {
+		if strings.Contains(stderr.String(), "not a git repository") {
+			return nil // not a work tree
+		}
+		// Git is there but cannot say (a "dubious ownership" refusal, a
+		// broken repository): the tree may well be dirty.
+		msg := strings.TrimSpace(stderr.String())
+		if i := strings.IndexByte(msg, '\n'); i >= 0 {
+			msg = msg[:i]
+		}
+		return errorf("cannot tell whether %s has uncommitted changes: git rev-parse failed (%v: %s); fix that, or pass --allow-dirty", generator.Quote(dir), err, msg)
+	}
+	if strings.TrimSpace(string(inside)) != "true" {
+		return nil // inside .git, or a bare repository
 	}
 	out, err := exec.Command(git, "-C", dir, "status", "--porcelain", "--", ".").Output()
 	if err != nil {
@@ -485,6 +551,52 @@ func readRegular(root *os.Root, p string) ([]byte, error) {
 		}
 	}
 	return root.ReadFile(p)
+}
+
+// fileMode is the permission bits of the regular file p, when it exists.
+func fileMode(root *os.Root, p string) (fs.FileMode, bool) {
+	info, err := root.Lstat(p)
+	if err != nil || !info.Mode().IsRegular() {
+		return 0, false
+	}
+	return info.Mode().Perm(), true
+}
+
+// isCRLF reports whether text has line ends and every one is CRLF.
+func isCRLF(text []byte) bool {
+	n := bytes.Count(text, []byte("\n"))
+	return n > 0 && bytes.Count(text, []byte("\r\n")) == n
+}
+
+// checkVersion refuses to take a project back to an older streamgen's
+// templates, which would undo the newer one's changes. Versions that are
+// not releases (a development build) are not compared.
+func checkVersion(recorded, running string) error {
+	r, okR := parseVersion(recorded)
+	n, okN := parseVersion(running)
+	if okR && okN && slices.Compare(r, n) > 0 {
+		return errorf("the project was generated by streamgen %s, newer than this one (%s); install streamgen %s or newer to upgrade it", generator.Quote(recorded), generator.Quote(running), recorded)
+	}
+	return nil
+}
+
+// parseVersion reads a release version, MAJOR.MINOR.PATCH with an optional
+// leading v; pre-releases and builds do not count as releases.
+func parseVersion(v string) ([]int, bool) {
+	parts := strings.Split(strings.TrimPrefix(v, "v"), ".")
+	if len(parts) != 3 {
+		return nil, false
+	}
+	out := make([]int, 3)
+	for i, p := range parts {
+		if p == "" || strings.Trim(p, "0123456789") != "" || len(p) > 9 {
+			return nil, false
+		}
+		for _, c := range p {
+			out[i] = out[i]*10 + int(c-'0')
+		}
+	}
+	return out, true
 }
 
 // isBinary reports whether content is not text: a NUL byte, or not UTF-8.

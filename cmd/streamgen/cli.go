@@ -90,6 +90,9 @@ type app struct {
 	makePrompter func(accessible bool) Prompter
 	// jsonErrors makes run print errors as JSON on stdout too (--json).
 	jsonErrors bool
+	// jsonDone says the command printed its JSON document, which carries
+	// its exit code, so an error must not add a second one to stdout.
+	jsonDone bool
 	// templateFlags adds new's template-dependent flags; run calls it
 	// when the command line needs them.
 	templateFlags func()

@@ -161,7 +161,7 @@ type errorItemJSON struct {
 }
 
 func (a *app) printJSONError(err error, code int) {
-	if !a.jsonErrors {
+	if !a.jsonErrors || a.jsonDone {
 		return
 	}
 	out := errorJSON{ExitCode: code}

@@ -129,11 +129,13 @@ func (a *app) runUpgrade(uf upgradeFlags) error {
 	if err != nil {
 		return err
 	}
+	var dropped []string
 	opts := upgrade.Options{
 		Dir: uf.dir, Source: src, Version: streamgenVersion(), AllowDirty: uf.allowDirty || uf.check || uf.dryRun,
 		Change: func(o *generator.Options) error {
 			before := *o
-			if err := applyAnswerFlags(nf, o, map[string]bool{}); err != nil {
+			given := map[string]bool{}
+			if err := applyAnswerFlags(nf, o, given); err != nil {
 				return err
 			}
 			// Answers that only the old front end or auth takes go with it.
@@ -143,10 +145,14 @@ func (a *app) runUpgrade(uf upgradeFlags) error {
 			if o.Auth != generator.AuthCognito && !nf.changed["user-pool-arn"] {
 				o.UserPoolARN = ""
 			}
+			dropped = dropParams(src, o, given)
 			return nil
 		},
 	}
 	plan, err := upgrade.Prepare(a.ctx, opts)
+	for _, d := range dropped {
+		fmt.Fprintf(a.stderr, "streamgen: note: %s\n", generator.SanitizeMessage(d))
+	}
 	if err != nil {
 		var ue *upgrade.Error
 		if errors.As(err, &ue) {
@@ -156,7 +162,11 @@ func (a *app) runUpgrade(uf upgradeFlags) error {
 	}
 	if uf.check {
 		if uf.jsonOut {
-			if err := a.printJSON(map[string]any{"current": plan.Current(), "plan": plan}); err != nil {
+			code := exitOK
+			if !plan.Current() {
+				code = exitFailed
+			}
+			if err := a.printUpgradeJSON(code, map[string]any{"current": plan.Current(), "plan": plan}); err != nil {
 				return err
 			}
 		} else if plan.Current() {
@@ -171,7 +181,7 @@ func (a *app) runUpgrade(uf upgradeFlags) error {
 	}
 	if uf.dryRun {
 		if uf.jsonOut {
-			return a.printJSON(map[string]any{"dryRun": true, "current": plan.Current(), "plan": plan})
+			return a.printUpgradeJSON(exitOK, map[string]any{"dryRun": true, "current": plan.Current(), "plan": plan})
 		}
 		a.printPlan(plan, true)
 		fmt.Fprintln(a.stdout, "Dry run: nothing was written.")
@@ -184,7 +194,11 @@ func (a *app) runUpgrade(uf upgradeFlags) error {
 		return classify(err)
 	}
 	if uf.jsonOut {
-		if err := a.printJSON(map[string]any{"current": plan.Current(), "plan": plan, "written": res}); err != nil {
+		code := exitOK
+		if len(plan.Conflicts) > 0 {
+			code = exitConflicts
+		}
+		if err := a.printUpgradeJSON(code, map[string]any{"current": plan.Current(), "plan": plan, "written": res}); err != nil {
 			return err
 		}
 	} else {
@@ -200,6 +214,47 @@ func (a *app) runUpgrade(uf upgradeFlags) error {
 		return conflictsLeft{files: plan.Conflicts}
 	}
 	return nil
+}
+
+// printUpgradeJSON prints upgrade's one JSON document, with the exit code
+// the command ends with.
+func (a *app) printUpgradeJSON(code int, doc map[string]any) error {
+	doc["exitCode"] = code
+	a.jsonDone = true
+	return a.printJSON(doc)
+}
+
+// dropParams removes recorded template parameters that the changed answers
+// no longer take (baseUrl once provider is no longer openai), and those
+// given empty on this run (--set KEY=), which go back to their defaults.
+// It says what it dropped.
+func dropParams(src *generator.Source, o *generator.Options, given map[string]bool) []string {
+	t, ok := src.Template(o.Template)
+	if !ok || len(o.Set) == 0 {
+		return nil
+	}
+	var out []string
+	for k, v := range o.Set {
+		if v == "" && given["set:"+k] {
+			delete(o.Set, k)
+			out = append(out, k+" is back to its default")
+		}
+	}
+	// A dropped parameter can make another one not apply: repeat until
+	// nothing changes.
+	for again := true; again; {
+		again = false
+		params := t.ResolveParams(o.Set)
+		for _, p := range t.Params {
+			if _, set := o.Set[p.Name]; set && !given["set:"+p.Name] && !p.Applies(params) {
+				delete(o.Set, p.Name)
+				out = append(out, fmt.Sprintf("%s no longer applies (it needs %s) and is dropped", p.Name, p.When.String()))
+				again = true
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // printPlan lists what the upgrade does to each file that it touches or

@@ -160,3 +160,44 @@ func TestUpgradeChangesAnswers(t *testing.T) {
 		t.Errorf("a bad answer: exit %d %s", code, stderr)
 	}
 }
+
+// --json prints one document, whatever the exit code, and says the code.
+func TestUpgradeJSONIsOneDocument(t *testing.T) {
+	dir := fixture(t)
+	change(t, dir, "src/index.mjs", "  await pipeline(Readable.from(echoLines(event, context)), stream);\n", "  await pipeline(Readable.from(echoLines(event, context)), stream, { end: true });\n")
+	for _, args := range [][]string{{"--check", "--json"}, {"--json"}} {
+		code, stdout, stderr := runCLI(t, append([]string{"upgrade", "--dir", dir}, args...)...)
+		dec := json.NewDecoder(strings.NewReader(stdout))
+		var doc struct {
+			ExitCode *int `json:"exitCode"`
+			Written  *struct {
+				Created []string `json:"created"`
+			} `json:"written"`
+		}
+		if err := dec.Decode(&doc); err != nil || dec.More() {
+			t.Fatalf("%v: stdout is not one JSON document (%v):\n%s\n%s", args, err, stdout, stderr)
+		}
+		if doc.ExitCode == nil || *doc.ExitCode != code {
+			t.Errorf("%v: exit %d, document says %v", args, code, doc.ExitCode)
+		}
+		if args[0] == "--json" && (code != exitConflicts || doc.Written == nil || len(doc.Written.Created) == 0) {
+			t.Errorf("%v: exit %d, written %+v", args, code, doc.Written)
+		}
+	}
+}
+
+// Changing an answer that another parameter depends on drops the
+// parameter that no longer applies, with a note.
+func TestUpgradeDropsParamsThatNoLongerApply(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "chat")
+	if code, stdout, stderr := runCLI(t, "new", "chat", "--dir", dir, "--no-input", "--template", "llm-stream", "--provider", "openai", "--base-url", "https://gw.example.com"); code != exitOK {
+		t.Fatalf("new: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, stderr := runCLI(t, "upgrade", "--dir", dir, "--provider", "bedrock")
+	if code != exitOK || !strings.Contains(stderr, "baseUrl no longer applies") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if m := content(t, dir, generator.ManifestPath); strings.Contains(m, "baseUrl") || !strings.Contains(m, `"provider": "bedrock"`) {
+		t.Errorf("the record:\n%s", m)
+	}
+}

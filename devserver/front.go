@@ -55,7 +55,7 @@ func jsonAnswer(status int, body string) *answer {
 // newFront returns the front end of p.
 func newFront(p *Project, cfg Config) frontEnd {
 	if p.Front == FrontRestAPI {
-		return &restFront{stage: p.Stage, apiKey: cfg.APIKey, cors: splitList(p.Env["CORS_ALLOW_ORIGINS"])}
+		return &restFront{stage: p.Stage, apiKey: cfg.APIKey, cors: splitList(p.Env["CORS_ALLOW_ORIGINS"]), corsMethods: p.CORSMethods, corsHeaders: p.CORSHeaders}
 	}
 	return urlFront{}
 }

@@ -44,6 +44,10 @@ type restFront struct {
 	stage  string
 	apiKey string   // the x-api-key callers must send; "" for none
 	cors   []string // origins whose preflight requests the API answers
+	// corsMethods and corsHeaders are the preflight answer's allowed
+	// methods and headers, as the OPTIONS methods give them; "" for the
+	// requested ones.
+	corsMethods, corsHeaders string
 }
 
 func (f *restFront) name() string { return "REST API stage " + f.stage }
@@ -54,7 +58,9 @@ func (f *restFront) admit(r *http.Request, localInvoke bool) *answer {
 	if p != "/"+f.stage && !strings.HasPrefix(p, f.base()) {
 		return jsonAnswer(http.StatusForbidden, `{"message":"Forbidden"}`)
 	}
-	if r.Method == http.MethodOptions && len(f.cors) > 0 && r.Header.Get("Access-Control-Request-Method") != "" {
+	if r.Method == http.MethodOptions && len(f.cors) > 0 {
+		// With CORS, OPTIONS is the API's own MOCK method: every OPTIONS
+		// request is answered without the function, preflight or not.
 		return f.preflight(r)
 	}
 	if f.apiKey != "" && !localInvoke && subtle.ConstantTimeCompare([]byte(r.Header.Get("X-Api-Key")), []byte(f.apiKey)) != 1 {
@@ -65,17 +71,24 @@ func (f *restFront) admit(r *http.Request, localInvoke bool) *answer {
 
 // preflight answers a CORS preflight request as the generated OPTIONS
 // methods do (a MOCK integration, no function call): 204, naming the
-// request's Origin only when it is an allowed one. The methods and
-// headers the deployed API allows are in its template; here the
-// requested ones are allowed.
+// request's Origin only when it is an allowed one, with the fixed lists of
+// allowed methods and headers the template gives them, which the browser
+// then checks its request against. Without those lists (a CDK app, whose
+// TypeScript is not read) the requested method and headers are allowed.
 func (f *restFront) preflight(r *http.Request) *answer {
 	h := http.Header{}
 	if origin := r.Header.Get("Origin"); slices.Contains(f.cors, origin) {
 		h.Set("Access-Control-Allow-Origin", origin)
 	}
-	h.Set("Access-Control-Allow-Methods", r.Header.Get("Access-Control-Request-Method"))
-	if v := r.Header.Get("Access-Control-Request-Headers"); v != "" {
-		h.Set("Access-Control-Allow-Headers", v)
+	methods, headers := f.corsMethods, f.corsHeaders
+	if methods == "" {
+		methods, headers = r.Header.Get("Access-Control-Request-Method"), r.Header.Get("Access-Control-Request-Headers")
+	}
+	if methods != "" {
+		h.Set("Access-Control-Allow-Methods", methods)
+	}
+	if headers != "" {
+		h.Set("Access-Control-Allow-Headers", headers)
 	}
 	h.Set("Access-Control-Max-Age", "300")
 	h.Set("Vary", "Origin")

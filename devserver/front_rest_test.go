@@ -168,6 +168,26 @@ func TestRESTPreflight(t *testing.T) {
 			t.Errorf("preflight from %s: %d %v", origin, resp.StatusCode, resp.Header)
 		}
 	}
+	// The template's lists, as API Gateway's MOCK gives them, whatever
+	// was asked; and an OPTIONS request that is not a preflight is the
+	// MOCK's too.
+	ts.s.front.(*restFront).corsMethods, ts.s.front.(*restFront).corsHeaders = "OPTIONS,POST", "content-type"
+	for _, asked := range []string{"DELETE", ""} {
+		req, _ := http.NewRequest("OPTIONS", ts.url+"chat", nil)
+		req.Header.Set("Origin", "https://app.example.com")
+		if asked != "" {
+			req.Header.Set("Access-Control-Request-Method", asked)
+			req.Header.Set("Access-Control-Request-Headers", "x-evil")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Methods") != "OPTIONS,POST" || resp.Header.Get("Access-Control-Allow-Headers") != "content-type" {
+			t.Errorf("OPTIONS asking %q: %d %v", asked, resp.StatusCode, resp.Header)
+		}
+	}
 	ts.s.mu.Lock()
 	defer ts.s.mu.Unlock()
 	if ts.s.env != nil {

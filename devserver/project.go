@@ -51,6 +51,11 @@ type Project struct {
 	Front string
 	Stage string
 	Auth  string
+	// CORSMethods and CORSHeaders are the methods and headers a REST API's
+	// OPTIONS methods allow in a preflight answer, as the SAM template
+	// gives them; "" when unknown (a CDK app), and the requested ones are
+	// allowed.
+	CORSMethods, CORSHeaders string
 	// Source says where the settings came from, for the start-up message,
 	// e.g. "template.yaml (StreamFunction)".
 	Source string
@@ -180,6 +185,7 @@ func LoadProject(dir string, o Overrides) (*Project, error) {
 		if p.Front == "" && fn.restStage != "" {
 			p.Front, p.Stage = FrontRestAPI, fn.restStage
 		}
+		p.CORSMethods, p.CORSHeaders = fn.corsMethods, fn.corsHeaders
 		if fn.codeURI != "" {
 			p.TaskRoot = filepath.Join(abs, filepath.FromSlash(fn.codeURI))
 			if rel, err := filepath.Rel(abs, p.TaskRoot); err != nil || !(rel == "." || filepath.IsLocal(rel)) {
@@ -352,6 +358,9 @@ type samFunction struct {
 	// restStage is the stage of the template's REST API (an
 	// AWS::ApiGateway::Stage with a literal StageName), "" for none.
 	restStage string
+	// corsMethods and corsHeaders are what the REST API's OPTIONS method
+	// answers a preflight request with, "" when it has none.
+	corsMethods, corsHeaders string
 }
 
 // readSAM finds the function in a SAM template. CloudFormation tags (!Ref,
@@ -405,6 +414,27 @@ func readSAM(dir, name string) (*samFunction, error) {
 			if stage, ok := literal(mapGet(mapGet(res, "Properties"), "StageName")); ok && fn.restStage == "" {
 				fn.restStage = stage
 			}
+		}
+		if t, _ := literal(mapGet(res, "Type")); t == "AWS::ApiGateway::Method" && fn.corsMethods == "" {
+			props := mapGet(res, "Properties")
+			if m, _ := literal(mapGet(props, "HttpMethod")); m != "OPTIONS" {
+				continue
+			}
+			// A MOCK integration's response parameters are quoted literals:
+			// "'OPTIONS,POST'".
+			responses := mapGet(mapGet(props, "Integration"), "IntegrationResponses")
+			if responses == nil || responses.Kind != yaml.SequenceNode || len(responses.Content) == 0 {
+				continue
+			}
+			params := mapGet(resolve(responses.Content[0]), "ResponseParameters")
+			unquote := func(key string) string {
+				v, _ := literal(mapGet(params, "method.response.header."+key))
+				if len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'' {
+					return v[1 : len(v)-1]
+				}
+				return ""
+			}
+			fn.corsMethods, fn.corsHeaders = unquote("Access-Control-Allow-Methods"), unquote("Access-Control-Allow-Headers")
 		}
 	}
 	if len(fns) > 1 {

@@ -236,3 +236,41 @@ func TestNoteMissingNodeModules(t *testing.T) {
 		t.Errorf("notes %q", p.Notes)
 	}
 }
+
+// A SAM REST API's stage and its OPTIONS methods' allowed methods and
+// headers are read from the template.
+func TestLoadSAMRESTPreflight(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"src/index.mjs": "export const handler = async () => {};",
+		"template.yaml": `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: index.handler
+  ApiRootOptions:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      HttpMethod: OPTIONS
+      Integration:
+        Type: MOCK
+        IntegrationResponses:
+          - StatusCode: "204"
+            ResponseParameters:
+              method.response.header.Access-Control-Allow-Methods: "'OPTIONS,POST'"
+              method.response.header.Access-Control-Allow-Headers: "'content-type,authorization'"
+  ApiStage:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      StageName: v2
+`,
+	})
+	p, err := LoadProject(dir, Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Front != FrontRestAPI || p.Stage != "v2" || p.CORSMethods != "OPTIONS,POST" || p.CORSHeaders != "content-type,authorization" {
+		t.Errorf("front %s stage %s methods %q headers %q", p.Front, p.Stage, p.CORSMethods, p.CORSHeaders)
+	}
+}

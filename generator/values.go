@@ -115,7 +115,7 @@ func ReadValues(raw []byte, file string) (Options, error) {
 	check := func(key string, err error) {
 		var ie *InvalidError
 		if err != nil && errors.As(err, &ie) {
-			at(cmp.Or(valueNode(answers, key), valueNode(root, key), root), "%s: %s", key, ie.Reason+hintSuffix(ie.Hint))
+			at(cmp.Or(valueNode(answers, key), valueNode(root, key), root), "%s %s: %s", key, Quote(ie.Value), ie.Reason+hintSuffix(ie.Hint))
 		}
 	}
 	if o.Name != "" {

@@ -241,11 +241,13 @@ the handler fails mid-stream, 502 when it fails before the first byte.
 
 A REST API project also gets API Gateway's rules: other stages are refused
 (403), with auth api-key so is a request without the key in x-api-key (a key
-is made up and printed at start, or pass --api-key), CORS preflight requests
-are answered without invoking the function when the function's environment
-has CORS_ALLOW_ORIGINS, and a stream is cut after 5 minutes without a byte
-or 15 minutes in all (the function runs on). --front and --stage choose the
-front end for a directory that does not say.
+is made up and printed at start, or pass --api-key), OPTIONS requests are
+answered without invoking the function when the function's environment has
+CORS_ALLOW_ORIGINS (with the methods and headers the SAM template's OPTIONS
+methods allow; a CDK app's are not read, so the requested ones are
+allowed), and a stream is cut after 5 minutes without a byte or 15 minutes
+in all (the function runs on). --front and --stage choose the front end for
+a directory that does not say.
 
 Lambda's rules apply:
   - One invocation at a time per function process, as in one Lambda
@@ -373,8 +375,10 @@ Function URL or a REST API) would, and print the response.
 The request (--method, --path with an optional query, --header, --data)
 becomes an event of the front end (a Function URL's payload format 2.0, a
 REST API's proxy event with the stage in requestContext; --path is then the
-path below the stage), or --event FILE gives the event as it is. The function runs as under "streamgen dev" (same settings,
-environment, runtime client and limits) and stops afterwards.
+path below the stage), or --event FILE gives the event as it is. The
+function runs as under "streamgen dev" (same settings, environment, runtime
+client and limits) and stops afterwards. A REST API's x-api-key check is
+skipped: invoke calls the function, not the stage.
 
 The response body goes to stdout as it arrives, unbuffered. Then stderr gets
 the status and headers ("< " lines) and the request id, time to first byte,

@@ -293,8 +293,8 @@ func relSnapshot(t *testing.T, dir string) map[string]string {
 func TestValuesFileErrorsNameTheFile(t *testing.T) {
 	t.Chdir(t.TempDir())
 	for _, tc := range []struct{ content, want string }{
-		{"answers:\n  memory: -5\n", `v.yaml:2: memory: Lambda memory must be between 128 and 10240 MB`},
-		{"answers:\n  name: Bad\n", `v.yaml:2: name: npm package names must be lowercase`},
+		{"answers:\n  memory: -5\n", `v.yaml:2: memory "-5": Lambda memory must be between 128 and 10240 MB`},
+		{"answers:\n  name: Bad\n", `v.yaml:2: name "Bad": npm package names must be lowercase`},
 		{"template: echo\ntemplate: s3-proxy\n", `v.yaml:2: "template" is given twice (first on line 1)`},
 		{"template: s3-proxy\nanswers:\n  name: x\n  set:\n    bucket: BAD BUCKET\n", `v.yaml: answers.set.bucket: invalid --set bucket "BAD BUCKET"`},
 	} {

@@ -50,13 +50,18 @@ function readUrlRequest(event) {
 function readRestRequest(event) {
   const context = event.requestContext ?? {};
   // multiValue* hold every value; the single-value maps only the last.
+  // Cookie headers are split into cookies one by one: joined with ',' like
+  // other repeated headers, two of them would read as one cookie.
   const headers = {};
+  const cookies = [];
   for (const [name, values] of Object.entries(event.multiValueHeaders ?? wrap(event.headers))) {
     const key = name.toLowerCase();
+    if (key === 'cookie') {
+      for (const value of values ?? []) cookies.push(...value.split(/;\s*/).filter((c) => c !== ''));
+      continue;
+    }
     headers[key] = [headers[key], ...(values ?? [])].filter((v) => v !== undefined).join(',');
   }
-  const cookies = (headers.cookie ?? '').split(/;\s*/).filter((c) => c !== '');
-  delete headers.cookie;
   const query = {};
   const pairs = [];
   for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? wrap(event.queryStringParameters))) {

@@ -76,6 +76,12 @@ test('repeated REST API headers keep every value, joined with commas', () => {
   assert.equal(request.headers.accept, 'text/html,application/json,*/*');
 });
 
+test('several REST API Cookie headers give each of their cookies', () => {
+  const request = readRequest({ ...restEvent, multiValueHeaders: { Cookie: ['theme=dark', 'session=abc; lang=en'] } });
+  assert.deepEqual(request.cookies, ['theme=dark', 'session=abc', 'lang=en']);
+  assert.equal(request.headers.cookie, undefined);
+});
+
 test('a REST API event with only the single-value maps still reads', () => {
   const { multiValueHeaders, multiValueQueryStringParameters, ...rest } = restEvent;
   const request = readRequest(rest);

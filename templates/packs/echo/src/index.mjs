@@ -7,9 +7,11 @@
 //   {"body":"{\"message\":\"hello\"}","encoding":"utf8","bytes":19}
 //
 // The body line holds the request body as text ("encoding":"utf8") or, when it
-// is not valid UTF-8 (an image, say), as base64 ("encoding":"base64"). Both
-// front ends base64-encode many bodies (isBase64Encoded); readRequest decodes
-// them first, and gives a Function URL's and a REST API's events one shape.
+// is not valid UTF-8 (an image, say), as base64 ("encoding":"base64"). A
+// Function URL base64-encodes many bodies (isBase64Encoded); a REST API with
+// no binary media types, as generated, passes bodies as text. readRequest
+// decodes either, and gives a Function URL's and a REST API's events one
+// shape.
 
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';

@@ -19,6 +19,7 @@ package check
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -40,6 +41,9 @@ type Finding struct {
 
 // Options say which rules run.
 type Options struct {
+	// Context, when set, stops a run early when it is done (Ctrl-C);
+	// Run then returns its error.
+	Context context.Context
 	// Rules, when not empty, are the only rules that run (ids or names).
 	Rules []string
 	// Skip are rules that do not run.
@@ -76,7 +80,11 @@ type checker struct {
 	// rule -> reason.
 	suppress map[string]map[int]map[string]string
 	sources  map[string]*sourceFile
+	ctx      context.Context
 }
+
+// stopped reports whether the run was cancelled.
+func (c *checker) stopped() bool { return c.ctx.Err() != nil }
 
 // Run checks the project in dir.
 func Run(dir string, o Options) (*Report, error) {
@@ -87,7 +95,7 @@ func Run(dir string, o Options) (*Report, error) {
 	case !info.IsDir():
 		return nil, fmt.Errorf("%s is not a directory; pass the project's directory", quote(dir))
 	}
-	c := &checker{dir: dir, enabled: map[string]bool{}, suppress: map[string]map[int]map[string]string{}, sources: map[string]*sourceFile{}}
+	c := &checker{dir: dir, enabled: map[string]bool{}, suppress: map[string]map[int]map[string]string{}, sources: map[string]*sourceFile{}, ctx: cmp.Or(o.Context, context.Background())}
 	for _, r := range Rules {
 		c.enabled[r.ID] = len(o.Rules) == 0
 	}
@@ -114,12 +122,10 @@ func Run(dir string, o Options) (*Report, error) {
 			fns = append(fns, c.readTemplate(name, false)...)
 		}
 	}
-	cdkOut := filepath.Join(dir, "cdk.out")
-	if matches, _ := filepath.Glob(filepath.Join(cdkOut, "*.template.json")); len(matches) > 0 {
+	if matches := cdkTemplates(dir); len(matches) > 0 {
 		found = true
 		for _, m := range matches {
-			rel, _ := filepath.Rel(dir, m)
-			fns = append(fns, c.readTemplate(filepath.ToSlash(rel), true)...)
+			fns = append(fns, c.readTemplate(m, true)...)
 		}
 	} else if fileExists(filepath.Join(dir, "cdk.json")) {
 		found = true
@@ -136,7 +142,13 @@ func Run(dir string, o Options) (*Report, error) {
 		return nil, fmt.Errorf("%s has no template.yaml, template.json, cdk.out or serverless.yml: nothing to check; pass the directory of a SAM, CloudFormation, CDK or Serverless Framework project", quote(dir))
 	}
 	for _, fn := range fns {
+		if c.stopped() {
+			break
+		}
 		c.checkFunction(fn)
+	}
+	if err := c.ctx.Err(); err != nil {
+		return nil, err
 	}
 
 	// Suppressions: a source comment on the finding's line or the one
@@ -158,6 +170,21 @@ func Run(dir string, o Options) (*Report, error) {
 	})
 	kept = slices.CompactFunc(kept, func(a, b Finding) bool { return a == b })
 	return &Report{Dir: dir, Findings: kept, Checked: c.checked}, nil
+}
+
+// cdkTemplates lists the synthesized templates in dir's cdk.out: the
+// app's own, and those of its stages' nested assemblies (assembly-NAME/,
+// as CDK Pipelines and Stages write them), relative to dir.
+func cdkTemplates(dir string) []string {
+	var out []string
+	for _, pattern := range []string{"cdk.out/*.template.json", "cdk.out/assembly-*/*.template.json", "cdk.out/assembly-*/assembly-*/*.template.json"} {
+		matches, _ := filepath.Glob(filepath.Join(dir, filepath.FromSlash(pattern)))
+		for _, m := range matches {
+			rel, _ := filepath.Rel(dir, m)
+			out = append(out, filepath.ToSlash(rel))
+		}
+	}
+	return out
 }
 
 // add records a finding of an enabled rule; the rule's severity applies

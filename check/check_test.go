@@ -273,6 +273,16 @@ functions:
     timeout: 30
     url: true
 `
+	serverlessPermission := `resources:
+  Resources:
+    StreamInvoke:
+      Type: AWS::Lambda::Permission
+      Properties:
+        Action: lambda:InvokeFunction
+        FunctionName: !Ref StreamLambdaFunction
+        Principal: "*"
+        InvokedViaFunctionUrl: true
+`
 	for _, tc := range []struct {
 		name  string
 		files map[string]string
@@ -282,7 +292,10 @@ functions:
 		{"cdk.out", map[string]string{"cdk.json": "{}", "cdk.out/App.template.json": cdkTemplate, "cdk.out/asset.abc/index.mjs": cleanHandler},
 			[]string{"SG011@cdk.out/App.template.json:2", "SG001@cdk.out/App.template.json:4"}},
 		{"cdk.json without cdk.out", map[string]string{"cdk.json": "{}"}, []string{"SG000@cdk.json:1"}},
-		{"serverless.yml", map[string]string{"serverless.yml": serverless, "src/index.mjs": cleanHandler}, []string{"SG001@serverless.yml:10"}},
+		{"serverless.yml", map[string]string{"serverless.yml": serverless, "src/index.mjs": cleanHandler}, []string{"SG001@serverless.yml:10", "SG007@serverless.yml:10"}},
+		// The Framework's key is url.invoke; invokeMode is not read.
+		{"serverless.yml with invoke and the second permission", map[string]string{"serverless.yml": strings.Replace(serverless, "    url: true\n", "    url:\n      invoke: response_stream\n", 1) + serverlessPermission, "src/index.mjs": cleanHandler}, nil},
+		{"serverless.yml with invokeMode", map[string]string{"serverless.yml": strings.Replace(serverless, "    url: true\n", "    url:\n      invokeMode: RESPONSE_STREAM\n", 1) + serverlessPermission, "src/index.mjs": cleanHandler}, []string{"SG001@serverless.yml:10"}},
 		{"a resource's Metadata suppresses", template(replace("      Timeout: 30\n", "")), []string{"SG008@template.yaml:3"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -325,5 +338,121 @@ func TestRuleSelection(t *testing.T) {
 	}
 	if _, err := Run(dir, Options{Rules: []string{"SG999"}}); err == nil || !strings.Contains(err.Error(), `"SG999"`) {
 		t.Errorf("unknown rule: %v", err)
+	}
+}
+
+// Templates written in ways the rules must see through: parameters' Refs,
+// SAM Globals, YAML merge keys, physical names, CDK's log retention, and
+// nested CDK assemblies.
+func TestTemplateForms(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  []string // rule@file:line
+	}{
+		{"InvokeMode and Timeout from parameters with defaults", template(func(s string) string {
+			s = strings.Replace(s, "Resources:\n", "Parameters:\n  Mode: {Type: String, Default: RESPONSE_STREAM}\n  T: {Type: Number, Default: 30}\nResources:\n", 1)
+			s = strings.Replace(s, "InvokeMode: RESPONSE_STREAM", "InvokeMode: !Ref Mode", 1)
+			return strings.Replace(s, "Timeout: 30", "Timeout: !Ref T", 1)
+		}), nil},
+		{"a parameter's BUFFERED default", template(func(s string) string {
+			s = strings.Replace(s, "Resources:\n", "Parameters:\n  Mode: {Type: String, Default: BUFFERED}\nResources:\n", 1)
+			return strings.Replace(s, "InvokeMode: RESPONSE_STREAM", "InvokeMode: {Ref: Mode}", 1)
+		}), []string{"SG001@template.yaml:14"}},
+		{"an intrinsic check cannot resolve", template(func(s string) string {
+			s = strings.Replace(s, "InvokeMode: RESPONSE_STREAM", "InvokeMode: !If [Prod, RESPONSE_STREAM, BUFFERED]", 1)
+			return strings.Replace(s, "Timeout: 30", "Timeout: !FindInMap [M, K, V]", 1)
+		}), nil},
+		{"FunctionUrlConfig in Globals", template(func(s string) string {
+			s = strings.Replace(s, "      FunctionUrlConfig:\n        AuthType: AWS_IAM\n        InvokeMode: RESPONSE_STREAM\n", "", 1)
+			return strings.Replace(s, "Resources:\n", "Globals:\n  Function:\n    FunctionUrlConfig:\n      AuthType: AWS_IAM\n      InvokeMode: BUFFERED\nResources:\n", 1)
+		}), []string{"SG001@template.yaml:4"}},
+		{"properties merged with <<", template(func(s string) string {
+			s = strings.Replace(s, "Resources:\n", "Mappings:\n  X:\n    Url: &url\n      FunctionUrlConfig:\n        AuthType: AWS_IAM\n        InvokeMode: BUFFERED\nResources:\n", 1)
+			return strings.Replace(s, "      FunctionUrlConfig:\n        AuthType: AWS_IAM\n        InvokeMode: RESPONSE_STREAM\n", "      <<: *url\n", 1)
+		}), []string{"SG001@template.yaml:9"}},
+		{"permissions naming the function by its FunctionName", files(map[string]string{"template.yaml": strings.Replace(plainCFN, "      Handler: index.handler\n", "      FunctionName: my-stream-fn\n      Handler: index.handler\n", 1) + `  Url:
+    Type: AWS::Lambda::Url
+    Properties:
+      TargetFunctionArn: !GetAtt Fn.Arn
+      AuthType: NONE
+      InvokeMode: RESPONSE_STREAM
+  UrlPermission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      Action: lambda:InvokeFunctionUrl
+      FunctionName: my-stream-fn
+      Principal: "*"
+      FunctionUrlAuthType: NONE
+  InvokePermission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      Action: lambda:InvokeFunction
+      FunctionName: arn:aws:lambda:us-east-1:123456789012:function:my-stream-fn
+      Principal: "*"
+      InvokedViaFunctionUrl: True
+`, "src/index.js": cleanHandler, "src/index.mjs": ""}), nil},
+		{"CDK's logRetention and a nested assembly", map[string]string{"cdk.json": "{}", "cdk.out/assembly-Prod/ProdApp.template.json": `{"Resources": {
+  "Fn1234": {"Type": "AWS::Lambda::Function", "Properties": {"Handler": "index.handler", "Runtime": "nodejs24.x", "Timeout": 30}},
+  "FnUrl": {"Type": "AWS::Lambda::Url", "Properties": {"TargetFunctionArn": {"Fn::GetAtt": ["Fn1234", "Arn"]}, "AuthType": "AWS_IAM", "InvokeMode": "RESPONSE_STREAM"}},
+  "FnLogRetention": {"Type": "Custom::LogRetention", "Properties": {"LogGroupName": {"Fn::Join": ["", ["/aws/lambda/", {"Ref": "Fn1234"}]]}, "RetentionInDays": 30}}
+}}`}, nil},
+		{"a literal log group name", files(map[string]string{"template.yaml": strings.Replace(strings.Replace(cleanTemplate, "      LoggingConfig:\n        LogGroup: !Ref Logs\n", "      FunctionName: stream-fn\n", 1), "      RetentionInDays: 30\n", "      RetentionInDays: 30\n      LogGroupName: /aws/lambda/stream-fn\n", 1)}), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := Run(writeProject(t, tc.files), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range rep.Findings {
+				got = append(got, fmt.Sprintf("%s@%s:%d", f.Rule, f.File, f.Line))
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got %v, want %v%s", got, tc.want, describe(rep.Findings))
+			}
+		})
+	}
+}
+
+// Handlers written in ways the source rules must see through, or must not
+// misread.
+func TestSourceForms(t *testing.T) {
+	callbackTemplate := strings.Replace(cleanTemplate, "InvokeMode: RESPONSE_STREAM", "InvokeMode: BUFFERED", 1)
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  []string // rule@file:line
+	}{
+		{"a framework's adapter is not a plain handler", files(map[string]string{"src/index.mjs": "import { Hono } from 'hono';\nimport { streamHandle } from 'hono/aws-lambda';\nconst app = new Hono();\nexport const handler = streamHandle(app);\n"}), nil},
+		{"middy with streamifyResponse", files(map[string]string{"src/index.mjs": "import middy from '@middy/core';\nexport const handler = middy({ streamifyResponse: true }).handler(async (event, responseStream) => {\n  responseStream.write('x');\n  responseStream.end();\n});\n"}), nil},
+		{"from assigned back to the stream, then end()", handlerBody("  responseStream = awslambda.HttpResponseStream.from(responseStream, { statusCode: 204 });\n  responseStream.end();\n"), []string{"SG013@src/index.mjs:3"}},
+		{"end(chunk) right after from", handlerBody("  const stream = awslambda.HttpResponseStream.from(responseStream, { statusCode: 200 });\n  stream.end('hello');\n"), []string{"SG013@src/index.mjs:3"}},
+		{"end() in a callback registered before the writes", handlerBody("  const out = awslambda.HttpResponseStream.from(responseStream, { statusCode: 200 });\n  upstream.on('end', () => out.end());\n  upstream.on('data', (d) => out.write(d));\n"), nil},
+		{"a write on an early-return branch before from", handlerBody("  if (event.rawPath === '/health') {\n    responseStream.write('ok');\n    responseStream.end();\n    return;\n  }\n  const stream = awslambda.HttpResponseStream.from(responseStream, { statusCode: 200 });\n  stream.write('x');\n  stream.end();\n"), nil},
+		{"an async handler with three parameters is not a callback one", files(map[string]string{"template.yaml": callbackTemplate, "src/index.mjs": "export const handler = async (event, context, unused) => ({ statusCode: 200 });\n"}), nil},
+		{"a callback handler is reported where it is", files(map[string]string{"template.yaml": callbackTemplate, "src/index.mjs": "// A handler.\n\nexport const handler = (event, context, callback) => {\n  callback(null, { statusCode: 200 });\n};\n"}), []string{"SG010@src/index.mjs:3"}},
+		{"a re-exported plain handler behind a streaming URL", files(map[string]string{"src/index.mjs": "export { handler } from './impl.mjs';\n", "src/impl.mjs": "export const handler = async () => ({ statusCode: 200 });\n"}), []string{"SG002@template.yaml:12"}},
+		{"module.exports = require(...) of a streamified handler", files(map[string]string{"src/index.mjs": "", "src/index.js": "module.exports = require('./impl.cjs');\n", "src/impl.cjs": strings.Replace(cleanHandler, "export const handler =", "exports.handler =", 1)}), nil},
+		{"a handler module that is not there", template(replace("Handler: index.handler", "Handler: dist/main.handler")), []string{"SG000@template.yaml:3"}},
+		{"a compiled handler read from its TypeScript source", files(map[string]string{"template.yaml": strings.Replace(strings.Replace(cleanTemplate, "Handler: index.handler", "Handler: dist/index.handler", 1), "CodeUri: src/", "CodeUri: .", 1), "src/index.mjs": "", "src/index.ts": strings.Replace(cleanHandler, "stream.write('hello');\n", "", 1)}), []string{"SG013@src/index.ts:3"}},
+		{"a module without the export", files(map[string]string{"src/index.mjs": "export const other = 1;\n"}), []string{"SG000@template.yaml:3"}},
+		{"a TypeScript type assertion", files(map[string]string{"src/index.mjs": "", "src/index.ts": "const h = async () => ({ statusCode: 200 });\nexport const handler = <Handler>h;\n"}), []string{"SG002@template.yaml:12"}},
+		{"one comment suppresses several rules", handlerBody("  for (const line of ['a', 'b']) {\n    // streamgen-check-ignore SG016, SG014 two short lines\n    responseStream.write(line);\n  }\n  responseStream.end();\n"), nil},
+		{"a suppression comment that cannot be read", handlerBody("  for (const line of ['a', 'b']) {\n    // streamgen-check-ignore: SG016 two short lines\n    responseStream.write(line);\n  }\n  responseStream.end();\n"), []string{"SG020@src/index.mjs:3", "SG016@src/index.mjs:4"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := Run(writeProject(t, tc.files), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range rep.Findings {
+				got = append(got, fmt.Sprintf("%s@%s:%d", f.Rule, f.File, f.Line))
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got %v, want %v%s", got, tc.want, describe(rep.Findings))
+			}
+		})
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
+	"path"
+	"path/filepath"
 	"strings"
 )
 
@@ -56,7 +59,7 @@ func (r *Report) WriteSARIF(w io.Writer, version string) error {
 			"level":     string(f.Severity),
 			"message":   msg{f.Message},
 			"locations": []any{map[string]any{"physicalLocation": map[string]any{
-				"artifactLocation": map[string]any{"uri": f.File, "uriBaseId": "%SRCROOT%"},
+				"artifactLocation": artifact(f.File),
 				"region":           map[string]any{"startLine": f.Line, "startColumn": f.Column},
 			}}},
 		})
@@ -75,6 +78,28 @@ func (r *Report) WriteSARIF(w io.Writer, version string) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(log)
+}
+
+// Rebase puts prefix (a directory, in the OS's form) before every
+// finding's file, which is relative to the directory checked: reports then
+// name files relative to where prefix is relative to.
+func (r *Report) Rebase(prefix string) {
+	prefix = filepath.ToSlash(prefix)
+	if prefix == "" || prefix == "." {
+		return
+	}
+	for i := range r.Findings {
+		r.Findings[i].File = path.Join(prefix, r.Findings[i].File)
+	}
+}
+
+// artifact is a SARIF artifactLocation: relative to the checkout
+// (%SRCROOT%), or a file URI for an absolute path.
+func artifact(file string) map[string]any {
+	if path.IsAbs(file) {
+		return map[string]any{"uri": (&url.URL{Scheme: "file", Path: file}).String()}
+	}
+	return map[string]any{"uri": file, "uriBaseId": "%SRCROOT%"}
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -21,17 +21,34 @@ func (c *checker) checkFunction(fn *function) {
 	}
 
 	var info handlerInfo
+	module := ""
 	if fn.entry == "" && fn.handler != "" && fn.codeDir != "" && !fn.bundled {
 		if i := strings.LastIndex(fn.handler, "."); i > 0 {
-			fn.entry = c.resolveModule(path.Join(fn.codeDir, fn.handler[:i]))
+			module = path.Join(fn.codeDir, fn.handler[:i])
+			fn.entry = c.resolveModule(module)
+			if fn.entry == "" {
+				// A compiled handler (dist/index.handler from tsc): its
+				// source, by the usual layout.
+				for _, out := range []string{"dist/", "build/", "out/", "lib/"} {
+					if rest, ok := strings.CutPrefix(fn.handler[:i], out); ok {
+						fn.entry = c.resolveModule(path.Join(fn.codeDir, "src", rest))
+					}
+				}
+			}
 		}
 	}
+	export := "handler"
+	if i := strings.LastIndex(fn.handler, "."); i >= 0 {
+		export = fn.handler[i+1:]
+	}
 	if fn.entry != "" && !fn.bundled {
-		export := "handler"
-		if i := strings.LastIndex(fn.handler, "."); i >= 0 {
-			export = fn.handler[i+1:]
-		}
 		info = c.analyzeHandler(fn.entry, export)
+	}
+	switch {
+	case module != "" && fn.entry == "" && parserAvailable:
+		c.addFor(fn, Finding{Rule: "SG000", Severity: Note, File: fn.file, Line: fn.line, Message: fmt.Sprintf("the handler %s of %s names %s, which is not in the project (a build output?): its source was not checked", fn.handler, fn.id, module)})
+	case fn.entry != "" && info.file != nil && !info.found && !info.streamified:
+		c.addFor(fn, Finding{Rule: "SG000", Severity: Note, File: fn.file, Line: fn.line, Message: fmt.Sprintf("%s exports no %s that check can follow: the handler of %s was not checked", info.file.rel, export, fn.id)})
 	}
 	streamified := info.streamified || info.wrapped != nil
 	streaming := streamified
@@ -50,13 +67,19 @@ func (c *checker) checkFunction(fn *function) {
 	for _, u := range fn.urls {
 		file, line := at(u.place)
 		switch {
-		case streamified && u.invokeMode != "RESPONSE_STREAM":
-			mode := u.invokeMode
-			if mode == "" {
+		case u.wrongKey != "":
+			c.addFor(fn, Finding{Rule: "SG001", File: file, Line: line, Message: fmt.Sprintf("%s sets %s, which the Serverless Framework does not read, so the URL is BUFFERED: use invoke: response_stream", u.what, u.wrongKey)})
+		case streamified && u.invokeMode != "RESPONSE_STREAM" && u.invokeMode != unknown:
+			mode := "InvokeMode " + u.invokeMode
+			if u.invokeMode == "" {
 				mode = "no InvokeMode (BUFFERED)"
 			}
-			c.addFor(fn, Finding{Rule: "SG001", File: file, Line: line, Message: fmt.Sprintf("%s has %s, but the handler of %s is streamified: set InvokeMode: RESPONSE_STREAM, or the response is buffered and capped at 6 MB", u.what, mode, fn.id)})
-		case u.invokeMode == "RESPONSE_STREAM" && info.found && !streamified:
+			fix := "set InvokeMode: RESPONSE_STREAM"
+			if fn.flavour == "serverless" {
+				fix = "set invoke: response_stream on the url"
+			}
+			c.addFor(fn, Finding{Rule: "SG001", File: file, Line: line, Message: fmt.Sprintf("%s has %s, but the handler of %s is streamified: %s, or the response is buffered and capped at 6 MB", u.what, mode, fn.id, fix)})
+		case u.invokeMode == "RESPONSE_STREAM" && info.plain != nil && !streamified:
 			c.addFor(fn, Finding{Rule: "SG002", File: file, Line: line, Message: fmt.Sprintf("%s streams (RESPONSE_STREAM), but the handler %s of %s is not streamified: wrap it in awslambda.streamifyResponse and write to the response stream", u.what, fn.handler, fn.id)})
 		}
 		if u.cors && info.setsCORS {
@@ -91,18 +114,25 @@ func (c *checker) checkFunction(fn *function) {
 			c.addFor(fn, Finding{Rule: "SG006", File: file, Line: line, Message: fmt.Sprintf("the %s buffers the streamified %s's whole response: use a Function URL with InvokeMode: RESPONSE_STREAM, or a REST API with ResponseTransferMode: STREAM", b.what, fn.id)})
 		}
 	}
-	if streaming && fn.timeout <= 3 {
+	if streaming && fn.timeout != unknownTimeout && fn.timeout <= 3 {
 		what := "no Timeout, so Lambda's 3-second default"
 		if fn.timeout > 0 {
 			what = fmt.Sprintf("Timeout %d", fn.timeout)
 		}
 		c.addFor(fn, Finding{Rule: "SG008", File: fn.file, Line: fn.line, Message: fmt.Sprintf("the streaming function %s has %s: its streams are cut then; set Timeout to the longest stream it serves", fn.id, what)})
 	}
-	if strings.HasPrefix(fn.runtime, "nodejs24") && info.found && !streamified && info.params >= 3 {
-		c.add(Finding{Rule: "SG010", File: info.file.rel, Line: 1, Message: fmt.Sprintf("the handler %s takes %d parameters (a callback) on %s, which refuses callback handlers: make it async and return the result", fn.handler, info.params, fn.runtime)})
+	if strings.HasPrefix(fn.runtime, "nodejs24") && info.found && !streamified && info.plain != nil && info.params >= 3 && !info.async {
+		c.addFor(fn, Finding{Rule: "SG010", File: info.file.rel, Line: info.plain.line, Column: info.plain.col, Message: fmt.Sprintf("the handler %s takes %d parameters and is not async (a callback handler) on %s, which refuses callback handlers: make it async and return the result", fn.handler, info.params, fn.runtime)})
 	}
 	if streaming && !fn.logRetention {
-		c.addFor(fn, Finding{Rule: "SG011", File: fn.file, Line: fn.line, Message: fmt.Sprintf("%s logs to a group with no retention: declare an AWS::Logs::LogGroup with RetentionInDays and point LoggingConfig.LogGroup at it", fn.id)})
+		fix := "declare an AWS::Logs::LogGroup with RetentionInDays and point LoggingConfig.LogGroup at it"
+		switch fn.flavour {
+		case "serverless":
+			fix = "set provider.logRetentionInDays (or the function's logRetentionInDays)"
+		case "cdk":
+			fix = "give the function a logGroup: new logs.LogGroup(this, ..., { retention: ... })"
+		}
+		c.addFor(fn, Finding{Rule: "SG011", File: fn.file, Line: fn.line, Message: fmt.Sprintf("%s logs to a group with no retention, so its logs are kept forever: %s", fn.id, fix)})
 	}
 }
 

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,6 +50,23 @@ func TestBadInput(t *testing.T) {
 			}
 		}
 	})
+	t.Run("YAML aliases that loop or explode", func(t *testing.T) {
+		loop := "Resources:\n  Url:\n    Type: AWS::Lambda::Url\n    Properties:\n      TargetFunctionArn: &x [*x]\n"
+		var bomb strings.Builder
+		bomb.WriteString("Mappings:\n  M:\n    a0: &a0 [x, x]\n")
+		for i := 1; i < 40; i++ {
+			fmt.Fprintf(&bomb, "    a%d: &a%d [*a%d, *a%d]\n", i, i, i-1, i-1)
+		}
+		bomb.WriteString("Resources:\n  Url:\n    Type: AWS::Lambda::Url\n    Properties:\n      TargetFunctionArn: *a39\n")
+		for name, tmpl := range map[string]string{"loop": loop, "bomb": bomb.String()} {
+			for _, file := range []string{"template.yaml", "serverless.yml"} {
+				rep, err := Run(writeProject(t, map[string]string{file: tmpl}), Options{})
+				if err != nil || len(rep.Findings) != 1 || rep.Findings[0].Rule != "SG000" || !strings.Contains(rep.Findings[0].Message, "YAML alias") {
+					t.Errorf("%s in %s: %v%s", name, file, err, describe(rep.Findings))
+				}
+			}
+		}
+	})
 	t.Run("no project", func(t *testing.T) {
 		if _, err := Run(t.TempDir(), Options{}); err == nil || !strings.Contains(err.Error(), "nothing to check") {
 			t.Errorf("%v", err)
@@ -62,6 +80,9 @@ func FuzzTemplate(f *testing.F) {
 		f.Add(fx.fail["template.yaml"])
 	}
 	f.Add("{\"Resources\": {\"Fn\": {\"Type\": \"AWS::Lambda::Function\"}}}")
+	// Aliases where the readers walk: under Properties and in references.
+	f.Add("Resources:\n  Url:\n    Type: AWS::Lambda::Url\n    Properties: &p\n      TargetFunctionArn: [*p]\n")
+	f.Add("Resources:\n  Fn: &f\n    Type: AWS::Serverless::Function\n    Properties:\n      <<: *f\n")
 	f.Fuzz(func(t *testing.T, tmpl string) {
 		dir := writeProject(t, map[string]string{"template.yaml": tmpl, "src/index.mjs": cleanHandler})
 		Run(dir, Options{})

@@ -34,6 +34,10 @@ func (c *checker) readServerless(rel string) []*function {
 		return nil
 	}
 	root := doc.Content[0]
+	if n, why := aliasTrouble(root); n != nil {
+		c.add(Finding{Rule: "SG000", File: rel, Line: n.Line, Message: fmt.Sprintf("%s: a YAML alias here %s; check reads no further", rel, why)})
+		return nil
+	}
 	provider := get(root, "provider")
 	functions := get(root, "functions")
 	if functions == nil || functions.Kind != yaml.MappingNode {
@@ -43,7 +47,7 @@ func (c *checker) readServerless(rel string) []*function {
 	var fns []*function
 	for i := 0; i+1 < len(functions.Content); i += 2 {
 		name, def := functions.Content[i], functions.Content[i+1]
-		fn := &function{id: name.Value, file: rel, line: name.Line, codeDir: path.Dir(rel), logRetention: retention || get(def, "logRetentionInDays") != nil}
+		fn := &function{id: name.Value, file: rel, line: name.Line, flavour: "serverless", codeDir: path.Dir(rel), logRetention: retention || get(def, "logRetentionInDays") != nil}
 		fn.handler = scalar(get(def, "handler"))
 		fn.runtime = scalar(get(def, "runtime"))
 		if fn.runtime == "" {
@@ -60,10 +64,19 @@ func (c *checker) readServerless(rel string) []*function {
 		if u := get(def, "url"); u != nil && (scalar(u) == "true" || u.Kind == yaml.MappingNode) {
 			fu := frontURL{place: place{rel, "the url of function " + name.Value, keyLine(def, "url")}, authNone: true, id: name.Value}
 			if u.Kind == yaml.MappingNode {
-				// The Framework takes the mode in either case.
-				fu.invokeMode = strings.ToUpper(scalar(get(u, "invokeMode")))
+				// The Framework's key is invoke, with a lower-case value
+				// (response_stream); invokeMode is not read at all.
+				fu.invokeMode = strings.ToUpper(scalar(get(u, "invoke")))
+				if get(u, "invokeMode") != nil && get(u, "invoke") == nil {
+					fu.wrongKey = "invokeMode"
+				}
 				fu.authNone = !strings.EqualFold(scalar(get(u, "authorizer")), "aws_iam")
 				fu.cors = get(u, "cors") != nil && scalar(get(u, "cors")) != "false"
+			}
+			// The Framework adds lambda:InvokeFunctionUrl for a public
+			// URL, but not the lambda:InvokeFunction a new URL needs too.
+			if fu.authNone && !serverlessInvokePermission(root, name.Value) {
+				c.add(Finding{Rule: "SG007", File: rel, Line: fu.line, Message: fmt.Sprintf("the public url of function %s gets only the lambda:InvokeFunctionUrl permission from the Framework; a new URL needs lambda:InvokeFunction with InvokedViaFunctionUrl true too: add an AWS::Lambda::Permission for %s under resources.Resources, or every request gets 403", name.Value, serverlessLogicalID(name.Value))})
 			}
 			fn.urls = append(fn.urls, fu)
 		}
@@ -86,4 +99,36 @@ func (c *checker) readServerless(rel string) []*function {
 		fns = append(fns, fn)
 	}
 	return fns
+}
+
+// serverlessInvokePermission reports whether serverless.yml's own
+// resources grant Principal * lambda:InvokeFunction, with
+// InvokedViaFunctionUrl, on the function called name.
+func serverlessInvokePermission(root *yaml.Node, name string) bool {
+	resources := get(get(root, "resources"), "Resources")
+	if resources == nil || resources.Kind != yaml.MappingNode {
+		return false
+	}
+	fn := &function{id: serverlessLogicalID(name), name: name}
+	for i := 0; i+1 < len(resources.Content); i += 2 {
+		r := resources.Content[i+1]
+		props := get(r, "Properties")
+		if scalar(get(r, "Type")) == "AWS::Lambda::Permission" && scalar(get(props, "Action")) == "lambda:InvokeFunction" &&
+			scalar(get(props, "Principal")) == "*" && strings.EqualFold(scalar(get(props, "InvokedViaFunctionUrl")), "true") &&
+			namesFunction(get(props, "FunctionName"), fn) {
+			return true
+		}
+	}
+	return false
+}
+
+// serverlessLogicalID is the logical id the Framework gives a function's
+// AWS::Lambda::Function: its name with a capital first letter, - and _
+// spelled out, then LambdaFunction.
+func serverlessLogicalID(name string) string {
+	name = strings.NewReplacer("-", "Dash", "_", "Underscore").Replace(name)
+	if name != "" {
+		name = strings.ToUpper(name[:1]) + name[1:]
+	}
+	return name + "LambdaFunction"
 }

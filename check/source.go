@@ -89,7 +89,7 @@ type sourceFile struct {
 	shim bool
 }
 
-var ignoreRE = regexp.MustCompile(`streamgen-check-ignore\s+([A-Za-z0-9-]+)(?:\s+(.*?))?\s*(?:\*/)?\s*$`)
+var ignoreRE = regexp.MustCompile(`streamgen-check-ignore\s+([A-Za-z0-9-]+(?:\s*,\s*[A-Za-z0-9-]+)*)(?:\s+(.*?))?\s*(?:\*/)?\s*$`)
 
 // parse reads and parses a source file once; problems are SG000
 // findings, and nil is returned.
@@ -129,8 +129,13 @@ func (c *checker) parse(rel string) *sourceFile {
 		case n.isError && firstError == nil:
 			firstError = n
 		case n.kind == "comment":
-			if m := ignoreRE.FindStringSubmatch(n.text(src)); m != nil {
-				c.addIgnore(rel, n.line, m[1], m[2])
+			text := n.text(src)
+			if m := ignoreRE.FindStringSubmatch(text); m != nil {
+				for _, id := range strings.Split(m[1], ",") {
+					c.addIgnore(rel, n.line, strings.TrimSpace(id), m[2])
+				}
+			} else if strings.Contains(text, "streamgen-check-ignore") {
+				c.add(Finding{Rule: "SG020", File: rel, Line: n.line, Column: n.col, Message: "this streamgen-check-ignore comment cannot be read, so it suppresses nothing: write `streamgen-check-ignore ID reason` (IDs may be separated by commas)"})
 			}
 		case n.kind == "class_declaration" || n.kind == "class":
 			if name := n.child("name"); name != nil && name.text(src) == "HttpResponseStream" {
@@ -208,9 +213,14 @@ type handlerInfo struct {
 	found       bool // the exported handler was found
 	streamified bool
 	wrapped     *node // a call around the streamified handler
-	params      int   // a plain exported function's parameters
-	setsCORS    bool  // a prelude sets access-control-allow-origin
-	file        *sourceFile
+	// plain is the exported handler when it is a plain function (not a
+	// call whose result check cannot know, such as a framework's
+	// adapter), with its parameter count and whether it is async.
+	plain    *node
+	params   int
+	async    bool
+	setsCORS bool // a prelude sets access-control-allow-origin
+	file     *sourceFile
 }
 
 // analyzeHandler reads the handler's module and the modules it imports,
@@ -224,7 +234,7 @@ func (c *checker) analyzeHandler(entry, export string) handlerInfo {
 	// Every module reached by relative imports, breadth first.
 	seen := map[string]bool{entry: true}
 	queue := []*sourceFile{f}
-	for i := 0; i < len(queue) && len(seen) <= maxSourceFiles; i++ {
+	for i := 0; i < len(queue) && len(seen) <= maxSourceFiles && !c.stopped(); i++ {
 		for _, imp := range imports(queue[i]) {
 			p := c.resolveModule(path.Join(path.Dir(queue[i].rel), imp))
 			if p == "" || seen[p] {
@@ -243,13 +253,108 @@ func (c *checker) analyzeHandler(entry, export string) handlerInfo {
 			}
 		}
 	}
+	// A re-export (`export { handler } from './impl.mjs'`, `module.exports
+	// = require('./impl.cjs')`) is followed, a few modules deep.
 	value := exportedValue(f, export)
+	for hops := 0; value == nil && hops < 4; hops++ {
+		module, name := reexport(f, export)
+		p := ""
+		if module != "" {
+			p = c.resolveModule(path.Join(path.Dir(f.rel), module))
+		}
+		g := (*sourceFile)(nil)
+		if p != "" {
+			g = c.parse(p)
+		}
+		if g == nil {
+			break
+		}
+		if !g.shim && !seen[p] && c.fileRules(g) {
+			info.setsCORS = true
+		}
+		seen[p] = true
+		f, export = g, name
+		info.file = f
+		value = exportedValue(f, export)
+	}
 	if value == nil {
 		return info
 	}
 	info.found = true
 	c.classify(f, value, &info, 0)
 	return info
+}
+
+// reexport finds where a module that does not define name itself takes it
+// from: `export { name } from 'm'` (or `export { x as name }`, `export *
+// from 'm'`), `module.exports = require('m')`, or `exports.name =
+// require('m').x`. It returns the module and the name there.
+func reexport(f *sourceFile, name string) (module, as string) {
+	for _, k := range f.root.namedKids() {
+		switch k.kind {
+		case "export_statement":
+			src := k.child("source")
+			if src == nil {
+				continue
+			}
+			clause := (*node)(nil)
+			for _, kid := range k.kids {
+				if kid.kind == "export_clause" {
+					clause = kid
+				}
+			}
+			if clause == nil { // export * from 'm'
+				if strings.Contains(k.text(f.src), "*") && !strings.Contains(k.text(f.src), " as ") {
+					module, as = unquote(src.text(f.src)), name
+				}
+				continue
+			}
+			for _, spec := range clause.namedKids() {
+				local, alias := spec.child("name"), spec.child("alias")
+				exported := local
+				if alias != nil {
+					exported = alias
+				}
+				if local != nil && exported.text(f.src) == name {
+					return unquote(src.text(f.src)), local.text(f.src)
+				}
+			}
+		case "expression_statement":
+			a := firstNamed(k)
+			if a == nil || a.kind != "assignment_expression" {
+				continue
+			}
+			left, right := a.child("left"), a.child("right")
+			if left == nil || right == nil {
+				continue
+			}
+			switch l := left.text(f.src); {
+			case l == "module.exports" && requireOf(f, right) != "":
+				return requireOf(f, right), name
+			case (l == "exports."+name || l == "module.exports."+name) && right.kind == "member_expression":
+				if m := requireOf(f, right.child("object")); m != "" {
+					if prop := right.child("property"); prop != nil {
+						return m, prop.text(f.src)
+					}
+				}
+			}
+		}
+	}
+	return module, as
+}
+
+// requireOf is the module of a require('m') call, or "".
+func requireOf(f *sourceFile, n *node) string {
+	if n == nil || n.kind != "call_expression" {
+		return ""
+	}
+	if fn := n.child("function"); fn == nil || fn.text(f.src) != "require" {
+		return ""
+	}
+	if args := callArgs(n); len(args) == 1 && args[0].kind == "string" {
+		return unquote(args[0].text(f.src))
+	}
+	return ""
 }
 
 // imports lists the relative modules a file imports or requires.
@@ -399,6 +504,12 @@ func resolve(f *sourceFile, n *node, depth int) *node {
 			} else {
 				return n
 			}
+		case "type_assertion": // <Handler>value: the value comes last
+			if k := n.namedKids(); len(k) > 0 {
+				n = k[len(k)-1]
+			} else {
+				return n
+			}
 		default:
 			return n
 		}
@@ -452,10 +563,16 @@ func (c *checker) classify(f *sourceFile, v *node, info *handlerInfo, depth int)
 			}
 		}
 	case isFunction(v):
+		info.plain = v
 		if ps := v.child("parameters"); ps != nil {
 			info.params = len(ps.namedKids())
 		} else if v.child("parameter") != nil {
 			info.params = 1
+		}
+		for _, k := range v.kids {
+			if k.kind == "async" {
+				info.async = true
+			}
 		}
 	}
 }
@@ -505,6 +622,9 @@ func (c *checker) fileRules(f *sourceFile) (setsCORS bool) {
 	// second parameter of every function (the response stream, by
 	// position).
 	f.root.walk(func(n *node) bool {
+		if c.stopped() {
+			return false
+		}
 		if n.kind != "call_expression" {
 			return true
 		}
@@ -518,10 +638,15 @@ func (c *checker) fileRules(f *sourceFile) (setsCORS bool) {
 				setsCORS = true
 			}
 		}
-		// The stream it returns: `const s = HttpResponseStream.from(...)`.
+		// The stream it returns: `const s = HttpResponseStream.from(...)`,
+		// or `responseStream = HttpResponseStream.from(responseStream, ...)`.
 		if p := n.parent; p != nil && p.kind == "variable_declarator" {
 			if name := p.child("name"); name != nil && name.kind == "identifier" {
 				c.endWithoutWrite(f, name.text(src), n)
+			}
+		} else if p != nil && p.kind == "assignment_expression" && p.child("right") == n {
+			if left := p.child("left"); left != nil && left.kind == "identifier" {
+				c.endWithoutWrite(f, left.text(src), n)
 			}
 		}
 		if len(args) > 0 && args[0].kind == "identifier" {
@@ -530,6 +655,9 @@ func (c *checker) fileRules(f *sourceFile) (setsCORS bool) {
 		return true
 	})
 	f.root.walk(func(n *node) bool {
+		if c.stopped() {
+			return false
+		}
 		if n.kind == "call_expression" {
 			if callee := n.child("function"); callee != nil && callee.kind == "member_expression" {
 				if prop := callee.child("property"); prop != nil && prop.text(src) == "setContentType" {
@@ -596,9 +724,15 @@ func uses(f *sourceFile, name string, after *node) []*node {
 }
 
 // endWithoutWrite applies SG013: the first use of the stream that `from`
-// returned is end() with no argument.
+// returned is end(), with no argument or with one (which is sent without
+// the prelude). A first use inside a callback runs at a time source order
+// does not tell, and ends the search.
 func (c *checker) endWithoutWrite(f *sourceFile, name string, from *node) {
+	scope := enclosingFunction(from)
 	for _, u := range uses(f, name, from) {
+		if enclosingFunction(u) != scope {
+			return
+		}
 		member := u.parent
 		if member == nil || member.kind != "member_expression" || member.child("object") != u {
 			return // passed on, piped to, returned: a write may follow
@@ -612,6 +746,8 @@ func (c *checker) endWithoutWrite(f *sourceFile, name string, from *node) {
 		case "end":
 			if len(callArgs(call)) == 0 {
 				c.add(Finding{Rule: "SG013", File: f.rel, Line: call.line, Column: call.col, Message: fmt.Sprintf("%s.end() with no write after HttpResponseStream.from drops the status and headers: write something first, even %s.write('')", name, name)})
+			} else {
+				c.add(Finding{Rule: "SG013", File: f.rel, Line: call.line, Column: call.col, Message: fmt.Sprintf("%s.end(chunk) right after HttpResponseStream.from sends the chunk without the status and headers: %s.write(chunk), then %s.end()", name, name, name)})
 			}
 			return
 		case "write", "pipe", "on", "once", "setContentType":
@@ -629,7 +765,10 @@ func (c *checker) latePrelude(f *sourceFile, stream string, call *node, what str
 		if written || n.start >= call.start {
 			return false
 		}
-		if n.kind == "call_expression" && enclosingFunction(n) == scope {
+		if n != scope && isFunction(n) {
+			return false // a callback: when it runs is not known
+		}
+		if n.kind == "call_expression" && inBlockAround(n, call) {
 			if callee := n.child("function"); callee != nil && callee.text(f.src) == stream+".write" {
 				written = true
 			}
@@ -639,6 +778,25 @@ func (c *checker) latePrelude(f *sourceFile, stream string, call *node, what str
 	if written {
 		c.add(Finding{Rule: "SG014", File: f.rel, Line: call.line, Column: call.col, Message: fmt.Sprintf("%s comes after %s.write: the status, headers and content type go out with the first write; set them before writing", what, stream)})
 	}
+}
+
+// inBlockAround reports whether the statement block that holds n also
+// holds later, so that n runs before later on every path: a write in an
+// if branch that returns (an early exit) does not.
+func inBlockAround(n, later *node) bool {
+	block := n.parent
+	for block != nil && block.kind != "statement_block" && block.kind != "program" && !isFunction(block) {
+		block = block.parent
+	}
+	if block == nil {
+		return false
+	}
+	for p := later.parent; p != nil; p = p.parent {
+		if p == block {
+			return true
+		}
+	}
+	return false
 }
 
 var streamNameRE = regexp.MustCompile(`(?i)stream`)

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"regexp"
@@ -17,8 +18,11 @@ type function struct {
 	id      string // logical id, or the Serverless function's name
 	file    string // the template, relative to the project
 	line    int
+	flavour string // "sam", "cloudformation", "cdk" or "serverless"
+	// name is the FunctionName the template gives, "" for none.
+	name    string
 	runtime string
-	timeout int // seconds; 0 when not set
+	timeout int // seconds; 0 when not set, unknown when not a literal
 	handler string
 	// entry is the handler's source file relative to the project, when it
 	// can be found; codeDir the folder the handler is relative to.
@@ -46,13 +50,23 @@ type place struct {
 type frontURL struct {
 	place
 	authNone   bool
-	invokeMode string
-	cors       bool
+	invokeMode string // unknown when not a literal
+	// wrongKey is a key that looks like the mode's but is not read (a
+	// Serverless url's invokeMode), "" for none.
+	wrongKey string
+	cors     bool
 	// needsPermissions: the template must declare the public
-	// permissions itself (SAM and Serverless add them for their own URLs).
+	// permissions itself (SAM adds them for its own URLs).
 	needsPermissions bool
 	id               string
 }
+
+// unknown stands for a value given by an intrinsic function check cannot
+// resolve: rules about it do not apply.
+const unknown = "\x00unknown"
+
+// unknownTimeout is a Timeout that is not a literal.
+const unknownTimeout = -1
 
 type restMethod struct {
 	place
@@ -90,11 +104,32 @@ func (c *checker) readTemplate(rel string, cdk bool) []*function {
 		return nil
 	}
 	root := doc.Content[0]
+	if n, why := aliasTrouble(root); n != nil {
+		c.add(Finding{Rule: "SG000", File: rel, Line: n.Line, Message: fmt.Sprintf("%s: a YAML alias here %s; check reads no further", rel, why)})
+		return nil
+	}
 	resources := get(root, "Resources")
 	if resources == nil || resources.Kind != yaml.MappingNode {
 		return nil
 	}
 	globals := get(get(root, "Globals"), "Function")
+	// Parameters' defaults stand for their Refs.
+	defaults := map[string]string{}
+	if params := get(root, "Parameters"); params != nil && params.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(params.Content); i += 2 {
+			if d := get(params.Content[i+1], "Default"); d != nil && scalar(d) != "" {
+				defaults[params.Content[i].Value] = scalar(d)
+			}
+		}
+	}
+	value := func(n *yaml.Node) string { return literalValue(n, defaults) }
+	flavour := "cloudformation"
+	switch {
+	case cdk:
+		flavour = "cdk"
+	case strings.Contains(text(get(root, "Transform")), "AWS::Serverless"):
+		flavour = "sam"
+	}
 
 	type res struct {
 		id   string
@@ -116,7 +151,7 @@ func (c *checker) readTemplate(rel string, cdk bool) []*function {
 		default:
 			continue
 		}
-		fn := &function{id: r.id, file: rel, line: r.line, suppress: c.metadataSuppress(rel, r.node)}
+		fn := &function{id: r.id, file: rel, line: r.line, flavour: flavour, name: scalar(get(props, "FunctionName")), suppress: c.metadataSuppress(rel, r.node)}
 		prop := func(key string) *yaml.Node {
 			if n := get(props, key); n != nil {
 				return n
@@ -126,14 +161,22 @@ func (c *checker) readTemplate(rel string, cdk bool) []*function {
 			}
 			return nil
 		}
-		fn.runtime = scalar(prop("Runtime"))
-		fn.timeout, _ = strconv.Atoi(scalar(prop("Timeout")))
+		fn.runtime = value(prop("Runtime"))
+		switch t := value(prop("Timeout")); t {
+		case unknown:
+			fn.timeout = unknownTimeout
+		default:
+			fn.timeout, _ = strconv.Atoi(t)
+		}
 		fn.handler = scalar(prop("Handler"))
-		for _, id := range refs(get(prop("LoggingConfig"), "LogGroup")) {
-			for _, g := range all {
-				if g.id == id && g.typ == "AWS::Logs::LogGroup" && get(get(g.node, "Properties"), "RetentionInDays") != nil {
-					fn.logRetention = true
-				}
+		logGroup := get(prop("LoggingConfig"), "LogGroup")
+		for _, g := range all {
+			if g.typ != "AWS::Logs::LogGroup" || get(get(g.node, "Properties"), "RetentionInDays") == nil {
+				continue
+			}
+			name := scalar(get(get(g.node, "Properties"), "LogGroupName"))
+			if slices.Contains(refs(logGroup), g.id) || name != "" && scalar(logGroup) == name {
+				fn.logRetention = true
 			}
 		}
 		switch {
@@ -154,9 +197,16 @@ func (c *checker) readTemplate(rel string, cdk bool) []*function {
 				}
 			}
 		}
-		if u := get(props, "FunctionUrlConfig"); u != nil {
-			fn.urls = append(fn.urls, frontURL{place: place{rel, "FunctionUrlConfig of " + r.id, keyLine(props, "FunctionUrlConfig")},
-				authNone: scalar(get(u, "AuthType")) == "NONE", invokeMode: scalar(get(u, "InvokeMode")), cors: get(u, "Cors") != nil, id: r.id})
+		if u := prop("FunctionUrlConfig"); u != nil {
+			line := keyLine(props, "FunctionUrlConfig")
+			if get(props, "FunctionUrlConfig") == nil {
+				line = keyLine(globals, "FunctionUrlConfig")
+			}
+			if line == 0 { // merged in with <<
+				line = r.line
+			}
+			fn.urls = append(fn.urls, frontURL{place: place{rel, "FunctionUrlConfig of " + r.id, line},
+				authNone: value(get(u, "AuthType")) == "NONE", invokeMode: value(get(u, "InvokeMode")), cors: get(u, "Cors") != nil, id: r.id})
 		}
 		if events := get(props, "Events"); events != nil && events.Kind == yaml.MappingNode {
 			for i := 0; i+1 < len(events.Content); i += 2 {
@@ -184,7 +234,7 @@ func (c *checker) readTemplate(rel string, cdk bool) []*function {
 			for _, id := range refs(get(props, "TargetFunctionArn")) {
 				if fn := byID[id]; fn != nil {
 					fn.urls = append(fn.urls, frontURL{place: place{rel, "AWS::Lambda::Url " + r.id, r.line},
-						authNone: scalar(get(props, "AuthType")) == "NONE", invokeMode: scalar(get(props, "InvokeMode")),
+						authNone: value(get(props, "AuthType")) == "NONE", invokeMode: value(get(props, "InvokeMode")),
 						cors: get(props, "Cors") != nil, needsPermissions: true, id: r.id})
 				}
 			}
@@ -212,13 +262,23 @@ func (c *checker) readTemplate(rel string, cdk bool) []*function {
 					fn.buffering = append(fn.buffering, place{rel, "load balancer target group " + r.id, r.line})
 				}
 			}
-		case "AWS::Logs::LogGroup":
+		case "AWS::Logs::LogGroup", "Custom::LogRetention":
+			// A log group of the function's default name with a retention;
+			// Custom::LogRetention is what CDK's logRetention synthesizes.
 			if get(props, "RetentionInDays") == nil {
 				continue
 			}
 			name := get(props, "LogGroupName")
+			if !strings.Contains(text(name), "/aws/lambda/") {
+				continue
+			}
 			for _, id := range refs(name) {
-				if fn := byID[id]; fn != nil && strings.Contains(text(name), "/aws/lambda/") {
+				if fn := byID[id]; fn != nil {
+					fn.logRetention = true
+				}
+			}
+			for _, fn := range fns {
+				if fn.name != "" && scalar(name) == "/aws/lambda/"+fn.name {
 					fn.logRetention = true
 				}
 			}
@@ -237,7 +297,7 @@ func (c *checker) readTemplate(rel string, cdk bool) []*function {
 					continue
 				}
 				props := get(r.node, "Properties")
-				if !slices.Contains(refs(get(props, "FunctionName")), fn.id) && scalar(get(props, "FunctionName")) != fn.id {
+				if !namesFunction(get(props, "FunctionName"), fn) {
 					continue
 				}
 				if scalar(get(props, "Principal")) != "*" {
@@ -247,7 +307,7 @@ func (c *checker) readTemplate(rel string, cdk bool) []*function {
 				case "lambda:InvokeFunctionUrl":
 					viaURL = viaURL || scalar(get(props, "FunctionUrlAuthType")) == "NONE"
 				case "lambda:InvokeFunction":
-					invoke = invoke || scalar(get(props, "InvokedViaFunctionUrl")) == "true"
+					invoke = invoke || strings.EqualFold(scalar(get(props, "InvokedViaFunctionUrl")), "true")
 				}
 			}
 			if !viaURL || !invoke {
@@ -312,7 +372,101 @@ func (c *checker) addFor(fn *function, f Finding) {
 	c.add(f)
 }
 
-// get returns the value of key in mapping n, or nil.
+// namesFunction reports whether a permission's FunctionName names fn: a
+// reference to it, its logical id, its FunctionName, or an ARN ending in
+// that name.
+func namesFunction(n *yaml.Node, fn *function) bool {
+	if slices.Contains(refs(n), fn.id) {
+		return true
+	}
+	v := scalar(n)
+	return v != "" && (v == fn.id || fn.name != "" && (v == fn.name || strings.HasSuffix(v, ":function:"+fn.name)))
+}
+
+// literalValue is n's value: a literal, or a Ref to a parameter with a
+// default; unknown for any other intrinsic function; "" for nothing.
+func literalValue(n *yaml.Node, defaults map[string]string) string {
+	if n == nil {
+		return ""
+	}
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if v := scalar(n); v != "" || n.Kind == yaml.ScalarNode && (n.Tag == "" || strings.HasPrefix(n.Tag, "!!")) {
+		return v
+	}
+	ref := ""
+	switch {
+	case n.Kind == yaml.ScalarNode && n.Tag == "!Ref":
+		ref = n.Value
+	case n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == "Ref":
+		ref = scalar(n.Content[1])
+	}
+	if d, ok := defaults[ref]; ok {
+		return d
+	}
+	return unknown
+}
+
+// maxAliasNodes bounds how many nodes YAML aliases may add to a template
+// when expanded: beyond it (an alias "bomb") check reads no further.
+const maxAliasNodes = 1 << 16
+
+// aliasTrouble finds an alias that refers to itself, or one whose
+// expansion takes the document over maxAliasNodes more nodes than it
+// has, and says what is wrong with it; nil when the aliases are sound.
+func aliasTrouble(root *yaml.Node) (*yaml.Node, string) {
+	size := map[*yaml.Node]int{}
+	open := map[*yaml.Node]bool{}
+	var bad *yaml.Node
+	var why string
+	var walk func(x *yaml.Node) int
+	walk = func(x *yaml.Node) int {
+		if bad != nil {
+			return 0
+		}
+		if s, ok := size[x]; ok {
+			return s
+		}
+		if open[x] {
+			bad, why = x, "refers to a node that contains it"
+			return 0
+		}
+		open[x] = true
+		total := 1
+		if x.Kind == yaml.AliasNode && x.Alias != nil {
+			total += walk(x.Alias)
+		}
+		for _, k := range x.Content {
+			total = min(total+walk(k), 1<<40)
+		}
+		delete(open, x)
+		size[x] = total
+		return total
+	}
+	total := walk(root)
+	if bad == nil && total > len(size)+maxAliasNodes {
+		// The first alias whose expansion is too large.
+		var find func(x *yaml.Node) *yaml.Node
+		find = func(x *yaml.Node) *yaml.Node {
+			if x.Kind == yaml.AliasNode && size[x] > maxAliasNodes {
+				return x
+			}
+			for _, k := range x.Content {
+				if f := find(k); f != nil {
+					return f
+				}
+			}
+			return nil
+		}
+		bad = cmp.Or(find(root), root)
+		why = fmt.Sprintf("expands the document to over %d nodes", len(size)+maxAliasNodes)
+	}
+	return bad, why
+}
+
+// get returns the value of key in mapping n, or nil; keys merged in with
+// YAML's << count too.
 func get(n *yaml.Node, key string) *yaml.Node {
 	if n == nil {
 		return nil
@@ -333,6 +487,23 @@ func get(n *yaml.Node, key string) *yaml.Node {
 				v = v.Alias
 			}
 			return v
+		}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; k.Value == "<<" && (k.Tag == "!!merge" || k.Tag == "") {
+			m := n.Content[i+1]
+			if m.Kind == yaml.AliasNode {
+				m = m.Alias
+			}
+			merged := []*yaml.Node{m}
+			if m.Kind == yaml.SequenceNode {
+				merged = m.Content
+			}
+			for _, src := range merged {
+				if v := get(src, key); v != nil {
+					return v
+				}
+			}
 		}
 	}
 	return nil

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -53,10 +57,17 @@ Exit codes: 0 no finding of error severity, 1 findings of error severity,
 			default:
 				return usagef("--format %q: choose text, json or sarif", format)
 			}
-			report, err := check.Run(dir, check.Options{Rules: rules, Skip: skip})
+			report, err := check.Run(dir, check.Options{Rules: rules, Skip: skip, Context: a.ctx})
+			if errors.Is(err, context.Canceled) {
+				return err
+			}
 			if err != nil {
 				return usagef("%v", err)
 			}
+			// Paths relative to where the command runs, so that output
+			// from `check services/orders` names files an editor (or code
+			// scanning, from the repository root) finds.
+			report.Rebase(checkPrefix(dir))
 			switch format {
 			case "json":
 				err = report.WriteJSON(a.stdout)
@@ -84,6 +95,21 @@ Exit codes: 0 no finding of error severity, 1 findings of error severity,
 	f.StringArrayVar(&skip, "skip", nil, "do not run this rule (id or name), repeatable")
 	f.StringVar(&explain, "explain", "", "explain a rule (id or name); --explain all lists every rule")
 	return cmd
+}
+
+// checkPrefix is what goes before the paths check reports, relative to
+// dir: dir as given, relative to the working directory when it is inside
+// it, else absolute.
+func checkPrefix(dir string) string {
+	if !filepath.IsAbs(dir) {
+		return filepath.Clean(dir)
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, dir); err == nil && filepath.IsLocal(rel) {
+			return rel
+		}
+	}
+	return filepath.Clean(dir)
 }
 
 // explain prints one rule's explanation, or the list of rules.

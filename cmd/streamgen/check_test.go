@@ -29,8 +29,20 @@ func TestCheckCommand(t *testing.T) {
 	if code != exitOK || json.Unmarshal([]byte(stdout), &out) != nil || len(out.Findings) != 0 {
 		t.Errorf("all skipped: exit %d %s", code, stdout)
 	}
-	if code, stdout, _ := runCLI(t, "check", dir, "--format", "sarif", "--rule", "SG009"); code != exitFailed || !strings.Contains(stdout, `"version": "2.1.0"`) {
+	if code, stdout, _ := runCLI(t, "check", dir, "--format", "sarif", "--rule", "SG009"); code != exitFailed || !strings.Contains(stdout, `"version": "2.1.0"`) || !strings.Contains(stdout, `"uri": "file://`+filepath.ToSlash(dir)+`/template.yaml"`) {
 		t.Errorf("sarif: exit %d %s", code, stdout)
+	}
+	// Paths are relative to where the command runs.
+	local := filepath.Join("testdata", "check-rebase")
+	os.MkdirAll(filepath.Join(local, "src"), 0o755)
+	t.Cleanup(func() { os.RemoveAll(local) })
+	os.WriteFile(filepath.Join(local, "template.yaml"), []byte(tmpl), 0o644)
+	os.WriteFile(filepath.Join(local, "src", "index.mjs"), []byte("export const handler = awslambda.streamifyResponse(async (e, s) => { s.write('x'); s.end(); });\n"), 0o644)
+	if code, stdout, _ := runCLI(t, "check", local, "--format", "sarif", "--rule", "SG009"); code != exitFailed || !strings.Contains(stdout, `"uri": "testdata/check-rebase/template.yaml"`) {
+		t.Errorf("sarif of a relative directory: exit %d %s", code, stdout)
+	}
+	if code, stdout, _ := runCLI(t, "check", "./"+local+"/", "--rule", "SG009"); code != exitFailed || !strings.HasPrefix(stdout, "testdata/check-rebase/template.yaml:2: SG009") {
+		t.Errorf("text of a relative directory: exit %d %s", code, stdout)
 	}
 	// Usage errors: exit 2.
 	for _, args := range [][]string{{"check", dir, "--format", "xml"}, {"check", dir, "--rule", "SG999"}, {"check", t.TempDir()}, {"check", "--explain", "nope"}} {

@@ -298,19 +298,7 @@ functions:
 		{"serverless.yml with invokeMode", map[string]string{"serverless.yml": strings.Replace(serverless, "    url: true\n", "    url:\n      invokeMode: RESPONSE_STREAM\n", 1) + serverlessPermission, "src/index.mjs": cleanHandler}, []string{"SG001@serverless.yml:10"}},
 		{"a resource's Metadata suppresses", template(replace("      Timeout: 30\n", "")), []string{"SG008@template.yaml:3"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			rep, err := Run(writeProject(t, tc.files), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, f := range rep.Findings {
-				got = append(got, fmt.Sprintf("%s@%s:%d", f.Rule, f.File, f.Line))
-			}
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("got %v, want %v%s", got, tc.want, describe(rep.Findings))
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { expectFindings(t, tc.files, tc.want) })
 	}
 
 	// Metadata suppression, with and without a reason.
@@ -371,27 +359,11 @@ func TestTemplateForms(t *testing.T) {
 			s = strings.Replace(s, "Resources:\n", "Mappings:\n  X:\n    Url: &url\n      FunctionUrlConfig:\n        AuthType: AWS_IAM\n        InvokeMode: BUFFERED\nResources:\n", 1)
 			return strings.Replace(s, "      FunctionUrlConfig:\n        AuthType: AWS_IAM\n        InvokeMode: RESPONSE_STREAM\n", "      <<: *url\n", 1)
 		}), []string{"SG001@template.yaml:9"}},
-		{"permissions naming the function by its FunctionName", files(map[string]string{"template.yaml": strings.Replace(plainCFN, "      Handler: index.handler\n", "      FunctionName: my-stream-fn\n      Handler: index.handler\n", 1) + `  Url:
-    Type: AWS::Lambda::Url
-    Properties:
-      TargetFunctionArn: !GetAtt Fn.Arn
-      AuthType: NONE
-      InvokeMode: RESPONSE_STREAM
-  UrlPermission:
-    Type: AWS::Lambda::Permission
-    Properties:
-      Action: lambda:InvokeFunctionUrl
-      FunctionName: my-stream-fn
-      Principal: "*"
-      FunctionUrlAuthType: NONE
-  InvokePermission:
-    Type: AWS::Lambda::Permission
-    Properties:
-      Action: lambda:InvokeFunction
-      FunctionName: arn:aws:lambda:us-east-1:123456789012:function:my-stream-fn
-      Principal: "*"
-      InvokedViaFunctionUrl: True
-`, "src/index.js": cleanHandler, "src/index.mjs": ""}), nil},
+		{"permissions naming the function by its FunctionName", func() map[string]string {
+			fx := publicURL("  InvokePermission:\n    Type: AWS::Lambda::Permission\n    Properties:\n      Action: lambda:InvokeFunction\n      FunctionName: arn:aws:lambda:us-east-1:123456789012:function:my-stream-fn\n      Principal: \"*\"\n      InvokedViaFunctionUrl: True\n")
+			fx["template.yaml"] = strings.NewReplacer("      Handler: index.handler\n", "      FunctionName: my-stream-fn\n      Handler: index.handler\n", "FunctionName: !Ref Fn", "FunctionName: my-stream-fn").Replace(fx["template.yaml"])
+			return fx
+		}(), nil},
 		{"CDK's logRetention and a nested assembly", map[string]string{"cdk.json": "{}", "cdk.out/assembly-Prod/ProdApp.template.json": `{"Resources": {
   "Fn1234": {"Type": "AWS::Lambda::Function", "Properties": {"Handler": "index.handler", "Runtime": "nodejs24.x", "Timeout": 30}},
   "FnUrl": {"Type": "AWS::Lambda::Url", "Properties": {"TargetFunctionArn": {"Fn::GetAtt": ["Fn1234", "Arn"]}, "AuthType": "AWS_IAM", "InvokeMode": "RESPONSE_STREAM"}},
@@ -399,19 +371,7 @@ func TestTemplateForms(t *testing.T) {
 }}`}, nil},
 		{"a literal log group name", files(map[string]string{"template.yaml": strings.Replace(strings.Replace(cleanTemplate, "      LoggingConfig:\n        LogGroup: !Ref Logs\n", "      FunctionName: stream-fn\n", 1), "      RetentionInDays: 30\n", "      RetentionInDays: 30\n      LogGroupName: /aws/lambda/stream-fn\n", 1)}), nil},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			rep, err := Run(writeProject(t, tc.files), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, f := range rep.Findings {
-				got = append(got, fmt.Sprintf("%s@%s:%d", f.Rule, f.File, f.Line))
-			}
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("got %v, want %v%s", got, tc.want, describe(rep.Findings))
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { expectFindings(t, tc.files, tc.want) })
 	}
 }
 
@@ -441,18 +401,23 @@ func TestSourceForms(t *testing.T) {
 		{"one comment suppresses several rules", handlerBody("  for (const line of ['a', 'b']) {\n    // streamgen-check-ignore SG016, SG014 two short lines\n    responseStream.write(line);\n  }\n  responseStream.end();\n"), nil},
 		{"a suppression comment that cannot be read", handlerBody("  for (const line of ['a', 'b']) {\n    // streamgen-check-ignore: SG016 two short lines\n    responseStream.write(line);\n  }\n  responseStream.end();\n"), []string{"SG020@src/index.mjs:3", "SG016@src/index.mjs:4"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			rep, err := Run(writeProject(t, tc.files), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, f := range rep.Findings {
-				got = append(got, fmt.Sprintf("%s@%s:%d", f.Rule, f.File, f.Line))
-			}
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("got %v, want %v%s", got, tc.want, describe(rep.Findings))
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { expectFindings(t, tc.files, tc.want) })
+	}
+}
+
+// expectFindings checks the project in files and wants exactly the
+// findings want, each as rule@file:line, in order.
+func expectFindings(t *testing.T, files map[string]string, want []string) {
+	t.Helper()
+	rep, err := Run(writeProject(t, files), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		got = append(got, fmt.Sprintf("%s@%s:%d", f.Rule, f.File, f.Line))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v%s", got, want, describe(rep.Findings))
 	}
 }

@@ -297,27 +297,12 @@ func reexport(f *sourceFile, name string) (module, as string) {
 			if src == nil {
 				continue
 			}
-			clause := (*node)(nil)
-			for _, kid := range k.kids {
-				if kid.kind == "export_clause" {
-					clause = kid
-				}
-			}
-			if clause == nil { // export * from 'm'
-				if strings.Contains(k.text(f.src), "*") && !strings.Contains(k.text(f.src), " as ") {
-					module, as = unquote(src.text(f.src)), name
-				}
-				continue
-			}
-			for _, spec := range clause.namedKids() {
-				local, alias := spec.child("name"), spec.child("alias")
-				exported := local
-				if alias != nil {
-					exported = alias
-				}
-				if local != nil && exported.text(f.src) == name {
-					return unquote(src.text(f.src)), local.text(f.src)
-				}
+			local, hasClause := clauseExport(f, k, name)
+			switch {
+			case local != nil:
+				return unquote(src.text(f.src)), local.text(f.src)
+			case !hasClause && strings.Contains(k.text(f.src), "*") && !strings.Contains(k.text(f.src), " as "):
+				module, as = unquote(src.text(f.src)), name // export * from 'm'
 			}
 		case "expression_statement":
 			a := firstNamed(k)
@@ -408,20 +393,8 @@ func exportedValue(f *sourceFile, name string) *node {
 					found = v
 				}
 			}
-			for _, k := range n.kids {
-				if k.kind != "export_clause" {
-					continue
-				}
-				for _, spec := range k.namedKids() {
-					local, alias := spec.child("name"), spec.child("alias")
-					exported := local
-					if alias != nil {
-						exported = alias
-					}
-					if local != nil && exported.text(f.src) == name {
-						found = topLevel(f, local.text(f.src))
-					}
-				}
+			if local, _ := clauseExport(f, n, name); local != nil && n.child("source") == nil {
+				found = topLevel(f, local.text(f.src))
 			}
 			if name == "default" && n.child("value") != nil {
 				found = n.child("value")
@@ -451,6 +424,28 @@ func exportedValue(f *sourceFile, name string) *node {
 		return true
 	})
 	return resolve(f, found, 0)
+}
+
+// clauseExport finds, in an export statement's `{ x as name }` clause,
+// the local name exported as name; hasClause says whether it has one.
+func clauseExport(f *sourceFile, stmt *node, name string) (local *node, hasClause bool) {
+	for _, k := range stmt.kids {
+		if k.kind != "export_clause" {
+			continue
+		}
+		hasClause = true
+		for _, spec := range k.namedKids() {
+			l, alias := spec.child("name"), spec.child("alias")
+			exported := l
+			if alias != nil {
+				exported = alias
+			}
+			if l != nil && exported.text(f.src) == name {
+				local = l
+			}
+		}
+	}
+	return local, hasClause
 }
 
 // declared returns the value declaration d gives name, if it declares it.

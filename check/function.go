@@ -22,7 +22,8 @@ func (c *checker) checkFunction(fn *function) {
 
 	var info handlerInfo
 	module := ""
-	if fn.entry == "" && fn.handler != "" && fn.codeDir != "" && !fn.bundled {
+	node := fn.runtime == "" || fn.runtime == unknown || strings.HasPrefix(fn.runtime, "nodejs")
+	if fn.entry == "" && fn.handler != "" && fn.codeDir != "" && !fn.bundled && node {
 		if i := strings.LastIndex(fn.handler, "."); i > 0 {
 			module = path.Join(fn.codeDir, fn.handler[:i])
 			fn.entry = c.resolveModule(module)

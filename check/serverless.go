@@ -75,7 +75,7 @@ func (c *checker) readServerless(rel string) []*function {
 			}
 			// The Framework adds lambda:InvokeFunctionUrl for a public
 			// URL, but not the lambda:InvokeFunction a new URL needs too.
-			if fu.authNone && !serverlessInvokePermission(root, name.Value) {
+			if fu.authNone && !serverlessInvokePermission(root, name.Value, serverlessFunctionName(root, name.Value, def)) {
 				c.add(Finding{Rule: "SG007", File: rel, Line: fu.line, Message: fmt.Sprintf("the public url of function %s gets only the lambda:InvokeFunctionUrl permission from the Framework; a new URL needs lambda:InvokeFunction with InvokedViaFunctionUrl true too: add an AWS::Lambda::Permission for %s under resources.Resources, or every request gets 403", name.Value, serverlessLogicalID(name.Value))})
 			}
 			fn.urls = append(fn.urls, fu)
@@ -104,12 +104,12 @@ func (c *checker) readServerless(rel string) []*function {
 // serverlessInvokePermission reports whether serverless.yml's own
 // resources grant Principal * lambda:InvokeFunction, with
 // InvokedViaFunctionUrl, on the function called name.
-func serverlessInvokePermission(root *yaml.Node, name string) bool {
+func serverlessInvokePermission(root *yaml.Node, key, deployed string) bool {
 	resources := get(get(root, "resources"), "Resources")
 	if resources == nil || resources.Kind != yaml.MappingNode {
 		return false
 	}
-	fn := &function{id: serverlessLogicalID(name), name: name}
+	fn := &function{id: serverlessLogicalID(key), name: deployed}
 	for i := 0; i+1 < len(resources.Content); i += 2 {
 		r := resources.Content[i+1]
 		props := get(r, "Properties")
@@ -120,6 +120,28 @@ func serverlessInvokePermission(root *yaml.Node, name string) bool {
 		}
 	}
 	return false
+}
+
+// serverlessFunctionName is the name the Framework deploys the function
+// under: its own name:, else SERVICE-STAGE-KEY (stage dev unless the
+// provider says); "" when a ${...} variable makes it unknown here.
+func serverlessFunctionName(root *yaml.Node, key string, def *yaml.Node) string {
+	name := scalar(get(def, "name"))
+	if name == "" {
+		service := scalar(get(root, "service"))
+		if service == "" {
+			service = scalar(get(get(root, "service"), "name"))
+		}
+		stage := scalar(get(get(root, "provider"), "stage"))
+		if stage == "" {
+			stage = "dev"
+		}
+		name = service + "-" + stage + "-" + key
+	}
+	if strings.Contains(name, "${") {
+		return ""
+	}
+	return name
 }
 
 // serverlessLogicalID is the logical id the Framework gives a function's

@@ -256,26 +256,12 @@ func (c *checker) analyzeHandler(entry, export string) handlerInfo {
 	// A re-export (`export { handler } from './impl.mjs'`, `module.exports
 	// = require('./impl.cjs')`) is followed, a few modules deep.
 	value := exportedValue(f, export)
-	for hops := 0; value == nil && hops < 4; hops++ {
-		module, name := reexport(f, export)
-		p := ""
-		if module != "" {
-			p = c.resolveModule(path.Join(path.Dir(f.rel), module))
+	if value == nil {
+		var g *sourceFile
+		g, value = c.followExport(f, export, seen, &info, 0)
+		if value != nil {
+			f, info.file = g, g
 		}
-		g := (*sourceFile)(nil)
-		if p != "" {
-			g = c.parse(p)
-		}
-		if g == nil {
-			break
-		}
-		if !g.shim && !seen[p] && c.fileRules(g) {
-			info.setsCORS = true
-		}
-		seen[p] = true
-		f, export = g, name
-		info.file = f
-		value = exportedValue(f, export)
 	}
 	if value == nil {
 		return info
@@ -285,24 +271,65 @@ func (c *checker) analyzeHandler(entry, export string) handlerInfo {
 	return info
 }
 
-// reexport finds where a module that does not define name itself takes it
-// from: `export { name } from 'm'` (or `export { x as name }`, `export *
-// from 'm'`), `module.exports = require('m')`, or `exports.name =
-// require('m').x`. It returns the module and the name there.
-func reexport(f *sourceFile, name string) (module, as string) {
+// followExport looks for name in the modules f takes it from (see
+// reexports), a few modules deep, running the file rules on each module
+// it reads; it returns the module that defines name and the value.
+func (c *checker) followExport(f *sourceFile, name string, seen map[string]bool, info *handlerInfo, depth int) (*sourceFile, *node) {
+	if depth >= 4 {
+		return nil, nil
+	}
+	for _, from := range reexports(f, name) {
+		if !strings.HasPrefix(from.module, "./") && !strings.HasPrefix(from.module, "../") {
+			continue // a package's, not the project's
+		}
+		p := c.resolveModule(path.Join(path.Dir(f.rel), from.module))
+		if p == "" {
+			continue
+		}
+		g := c.parse(p)
+		if g == nil {
+			continue
+		}
+		if !seen[p] {
+			seen[p] = true
+			if !g.shim && c.fileRules(g) {
+				info.setsCORS = true
+			}
+		}
+		if v := exportedValue(g, from.name); v != nil {
+			return g, v
+		}
+		if h, v := c.followExport(g, from.name, seen, info, depth+1); v != nil {
+			return h, v
+		}
+	}
+	return nil, nil
+}
+
+// binding is a name in another module.
+type binding struct{ module, name string }
+
+// reexports lists where a module that does not define name itself may
+// take it from, in order: `export { name } from 'm'` (or `export { x as
+// name }`), `import { x as name } from 'm'` then `export { name }`,
+// `module.exports = require('m')`, `exports.name = require('m').x`, and
+// each `export * from 'm'`.
+func reexports(f *sourceFile, name string) []binding {
+	var out, stars []binding
 	for _, k := range f.root.namedKids() {
 		switch k.kind {
 		case "export_statement":
-			src := k.child("source")
-			if src == nil {
-				continue
-			}
 			local, hasClause := clauseExport(f, k, name)
+			src := k.child("source")
 			switch {
+			case local != nil && src != nil:
+				out = append(out, binding{unquote(src.text(f.src)), local.text(f.src)})
 			case local != nil:
-				return unquote(src.text(f.src)), local.text(f.src)
-			case !hasClause && strings.Contains(k.text(f.src), "*") && !strings.Contains(k.text(f.src), " as "):
-				module, as = unquote(src.text(f.src)), name // export * from 'm'
+				if b, ok := imported(f, local.text(f.src)); ok {
+					out = append(out, b)
+				}
+			case src != nil && !hasClause && strings.Contains(k.text(f.src), "*") && !strings.Contains(k.text(f.src), " as "):
+				stars = append(stars, binding{unquote(src.text(f.src)), name})
 			}
 		case "expression_statement":
 			a := firstNamed(k)
@@ -315,17 +342,56 @@ func reexport(f *sourceFile, name string) (module, as string) {
 			}
 			switch l := left.text(f.src); {
 			case l == "module.exports" && requireOf(f, right) != "":
-				return requireOf(f, right), name
+				out = append(out, binding{requireOf(f, right), name})
 			case (l == "exports."+name || l == "module.exports."+name) && right.kind == "member_expression":
 				if m := requireOf(f, right.child("object")); m != "" {
 					if prop := right.child("property"); prop != nil {
-						return m, prop.text(f.src)
+						out = append(out, binding{m, prop.text(f.src)})
 					}
 				}
 			}
 		}
 	}
-	return module, as
+	return append(out, stars...)
+}
+
+// imported finds the import that binds local: `import { x as local } from
+// 'm'` gives m and x, `import local from 'm'` m and default.
+func imported(f *sourceFile, local string) (binding, bool) {
+	for _, k := range f.root.namedKids() {
+		if k.kind != "import_statement" || k.child("source") == nil {
+			continue
+		}
+		module := unquote(k.child("source").text(f.src))
+		var found *binding
+		k.walk(func(n *node) bool {
+			switch {
+			case found != nil:
+				return false
+			case n.kind == "import_specifier":
+				name, alias := n.child("name"), n.child("alias")
+				bound := name
+				if alias != nil {
+					bound = alias
+				}
+				if name != nil && bound.text(f.src) == local {
+					found = &binding{module, name.text(f.src)}
+				}
+				return false
+			case n.kind == "import_clause":
+				for _, id := range n.namedKids() {
+					if id.kind == "identifier" && id.text(f.src) == local {
+						found = &binding{module, "default"}
+					}
+				}
+			}
+			return true
+		})
+		if found != nil {
+			return *found, true
+		}
+	}
+	return binding{}, false
 }
 
 // requireOf is the module of a require('m') call, or "".
@@ -775,23 +841,31 @@ func (c *checker) latePrelude(f *sourceFile, stream string, call *node, what str
 	}
 }
 
-// inBlockAround reports whether the statement block that holds n also
-// holds later, so that n runs before later on every path: a write in an
-// if branch that returns (an early exit) does not.
+// inBlockAround reports whether n runs before later whenever later runs:
+// n is not in a block that always leaves (return, throw, break, continue)
+// before control reaches the statements that hold later, as a write on an
+// early-return branch does.
 func inBlockAround(n, later *node) bool {
-	block := n.parent
-	for block != nil && block.kind != "statement_block" && block.kind != "program" && !isFunction(block) {
-		block = block.parent
-	}
-	if block == nil {
+	holds := func(a *node) bool {
+		for p := later.parent; p != nil; p = p.parent {
+			if p == a {
+				return true
+			}
+		}
 		return false
 	}
-	for p := later.parent; p != nil; p = p.parent {
-		if p == block {
-			return true
+	for p := n.parent; p != nil && !holds(p); p = p.parent {
+		if p.kind != "statement_block" {
+			continue
+		}
+		if stmts := p.namedKids(); len(stmts) > 0 {
+			switch stmts[len(stmts)-1].kind {
+			case "return_statement", "throw_statement", "break_statement", "continue_statement":
+				return false
+			}
 		}
 	}
-	return false
+	return true
 }
 
 var streamNameRE = regexp.MustCompile(`(?i)stream`)

@@ -186,11 +186,15 @@ func (c *checker) readTemplate(rel string, cdk bool) []*function {
 				fn.codeDir = path.Join(path.Dir(rel), asset)
 				fn.bundled = scalar(get(meta, "aws:asset:is-bundled")) == "true"
 			}
-		case r.typ == "AWS::Lambda::Function" && scalar(get(props, "Code")) != "":
+		case r.typ == "AWS::Lambda::Function" && scalar(get(props, "Code")) != "" && !strings.Contains(scalar(get(props, "Code")), "://"):
 			// A local path, as `aws cloudformation package` takes it.
 			fn.codeDir = path.Join(path.Dir(rel), strings.TrimPrefix(scalar(get(props, "Code")), "./"))
 		case r.typ == "AWS::Serverless::Function":
-			fn.codeDir = path.Join(path.Dir(rel), strings.TrimPrefix(scalar(prop("CodeUri")), "./"))
+			if uri := scalar(prop("CodeUri")); !strings.Contains(uri, "://") && (prop("CodeUri") == nil || uri != "") {
+				// A local folder; code in S3 (s3://, or Bucket and Key)
+				// is not here to read.
+				fn.codeDir = path.Join(path.Dir(rel), strings.TrimPrefix(uri, "./"))
+			}
 			if scalar(get(get(r.node, "Metadata"), "BuildMethod")) == "esbuild" {
 				if entries := get(get(get(r.node, "Metadata"), "BuildProperties"), "EntryPoints"); entries != nil && len(entries.Content) > 0 {
 					fn.entry = path.Join(fn.codeDir, scalar(entries.Content[0]))

@@ -153,7 +153,7 @@ func ParseBase(raw []byte) map[string][]byte {
 			out[f.Name] = f.Data
 			continue
 		}
-		data, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(string(f.Data), "\n", ""))
+		data, err := base64.StdEncoding.DecodeString(strings.NewReplacer("\n", "", "\r", "").Replace(string(f.Data)))
 		if err == nil {
 			out[name] = data
 		}

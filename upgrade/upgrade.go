@@ -195,7 +195,10 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 	if rec.TemplateDir && src.Origin(opts.Template) == "builtin" {
 		// Rendered from the built-ins alone, the project would lose
 		// whatever the directory added or patched, silently.
-		return nil, errorf("the project was generated from a template directory (%s records templateDir), and --template-dir is not given; pass --template-dir DIR, the directory it came from (or its newer version)", generator.ManifestPath)
+		if o.Source == nil || o.Source == generator.Builtin() {
+			return nil, errorf("the project was generated from a template directory (%s records templateDir), and --template-dir is not given; pass --template-dir DIR, the directory it came from (or its newer version)", generator.ManifestPath)
+		}
+		return nil, errorf("the project was generated from a template directory (%s records templateDir), but the --template-dir given neither provides nor patches its template %s; pass the directory it came from (or its newer version)", generator.ManifestPath, generator.Quote(opts.Template))
 	}
 	rendered, err := generator.Render(opts)
 	if err != nil {
@@ -219,11 +222,21 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 	}
 
 	// The base: the archive's files that match their recorded hash.
+	// A checkout with core.autocrlf may have given the archive CRLF line
+	// ends too: its files are then read with LF ones, and must still match.
 	base := map[string][]byte{}
 	if b, err := readRegular(root, generator.BasePath); err == nil {
-		for p, content := range generator.ParseBase(b) {
-			if h, ok := rec.Files[p]; ok && h == generator.FileHash(content) {
+		files := generator.ParseBase(b)
+		if len(files) == 0 && bytes.Contains(b, []byte("\r\n")) {
+			files = generator.ParseBase(toLF(b))
+		}
+		for p, content := range files {
+			h, ok := rec.Files[p]
+			switch {
+			case ok && h == generator.FileHash(content):
 				base[p] = content
+			case ok && h == generator.FileHash(toLF(content)):
+				base[p] = toLF(content)
 			}
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -249,10 +262,14 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 		next, inNew := newFiles[p]
 		old, hasBase := base[p]
 		hash, recorded := rec.Files[p]
-		if !hasBase && present && generator.FileHash(cur) == hash {
+		switch {
+		case hasBase || !present || !recorded:
+		case generator.FileHash(cur) == hash:
 			// The archive lacks it, but the file is as generated: it is
 			// its own base.
 			old, hasBase = cur, true
+		case isCRLF(cur) && generator.FileHash(toLF(cur)) == hash:
+			old, hasBase = toLF(cur), true // as generated, checked out CRLF
 		}
 		mode := modes[p]
 		if m, ok := fileMode(root, p); ok {
@@ -263,7 +280,7 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 		crlf := present && hasBase && isCRLF(cur) && !bytes.Contains(old, []byte("\r")) && !bytes.Contains(next, []byte("\r"))
 		raw := cur
 		if crlf {
-			cur = bytes.ReplaceAll(cur, []byte("\r\n"), []byte("\n"))
+			cur = toLF(cur)
 		}
 		f := File{Path: p}
 		write := func(content []byte) {
@@ -394,8 +411,18 @@ type record struct {
 }
 
 // format is the record's Format; one written before formats were numbered
-// is format 1.
-func (r record) format() int { return max(r.Format, 1) }
+// is format 2 when it has file hashes, else 1.
+func (r record) format() int {
+	switch {
+	case r.Format > 0:
+		return r.Format
+	case len(r.Files) > 0:
+		// Hashes came after the change that format 2 names, before the
+		// format was recorded.
+		return 2
+	}
+	return 1
+}
 
 func readRecord(raw []byte) (record, error) {
 	var r record
@@ -483,7 +510,10 @@ func checkClean(dir string) error {
 	if err != nil {
 		return nil // no git: not a work tree this can check
 	}
+	// Git's messages are read, so they must be in English.
+	gitEnv := append(os.Environ(), "LC_ALL=C", "LANGUAGE=")
 	cmd := exec.Command(git, "-C", dir, "rev-parse", "--is-inside-work-tree")
+	cmd.Env = gitEnv
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	inside, err := cmd.Output()
@@ -502,7 +532,9 @@ func checkClean(dir string) error {
 	if strings.TrimSpace(string(inside)) != "true" {
 		return nil // inside .git, or a bare repository
 	}
-	out, err := exec.Command(git, "-C", dir, "status", "--porcelain", "--", ".").Output()
+	status := exec.Command(git, "-C", dir, "status", "--porcelain", "--", ".")
+	status.Env = gitEnv
+	out, err := status.Output()
 	if err != nil {
 		return errorf("git status in %s failed: %v; pass --allow-dirty to upgrade without the check", generator.Quote(dir), err)
 	}
@@ -561,6 +593,9 @@ func fileMode(root *os.Root, p string) (fs.FileMode, bool) {
 	}
 	return info.Mode().Perm(), true
 }
+
+// toLF turns CRLF line ends into LF.
+func toLF(text []byte) []byte { return bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n")) }
 
 // isCRLF reports whether text has line ends and every one is CRLF.
 func isCRLF(text []byte) bool {

@@ -330,8 +330,18 @@ func TestCancelledWritesNothing(t *testing.T) {
 func TestMigrateOpenAIBaseURL(t *testing.T) {
 	dir := project(t, generator.Options{Name: "chat", Template: "llm-stream", Set: map[string]string{"provider": "openai", "baseUrl": "https://llm.example.com/v1"}})
 	edit(t, dir, generator.ManifestPath, `"baseUrl": "https://llm.example.com/v1"`, `"baseUrl": "https://llm.example.com"`)
-	edit(t, dir, generator.ManifestPath, `"format": 2,`, ``)
+	// A record from before formats and hashes: no format, no files.
+	raw := read(t, dir, generator.ManifestPath)
+	var m map[string]any
+	json.Unmarshal([]byte(raw), &m)
+	delete(m, "format")
+	delete(m, "files")
+	b, _ := json.MarshalIndent(m, "", "  ")
+	write(t, dir, generator.ManifestPath, string(b)+"\n")
 	plan := run(t, Options{Dir: dir, AllowDirty: true})
+	if len(plan.Conflicts) != 0 {
+		t.Fatalf("conflicts %v", plan.Conflicts)
+	}
 	if len(plan.Migrations) != 1 || !strings.Contains(plan.Migrations[0], `"https://llm.example.com/v1"`) {
 		t.Errorf("migrations %v", plan.Migrations)
 	}
@@ -421,6 +431,16 @@ func TestTemplateDirProjectNeedsItsDirectory(t *testing.T) {
 	if _, err := Prepare(context.Background(), Options{Dir: dir, AllowDirty: true}); err == nil || !strings.Contains(err.Error(), "pass --template-dir DIR") {
 		t.Errorf("without the directory: %v", err)
 	}
+	other := t.TempDir()
+	os.MkdirAll(filepath.Join(other, "s3-proxy"), 0o755)
+	os.WriteFile(filepath.Join(other, "s3-proxy", "NOTES.md"), []byte("notes\n"), 0o644)
+	otherSrc, err := generator.LoadSource(os.DirFS(other), other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Prepare(context.Background(), Options{Dir: dir, AllowDirty: true, Source: otherSrc}); err == nil || !strings.Contains(err.Error(), "neither provides nor patches") {
+		t.Errorf("with a directory that does not patch echo: %v", err)
+	}
 	plan := run(t, Options{Dir: dir, AllowDirty: true, Source: src})
 	if !plan.Current() {
 		t.Error("with the directory, the project is not current")
@@ -464,5 +484,52 @@ func TestModesAndEmptiedFolders(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, d)); err == nil {
 			t.Errorf("%s/ is left, empty", d)
 		}
+	}
+}
+
+// A record with hashes but no format was written after format 2's change:
+// it is not migrated.
+func TestRecordWithHashesIsFormat2(t *testing.T) {
+	dir := project(t, generator.Options{Name: "chat", Template: "llm-stream", Set: map[string]string{"provider": "openai", "baseUrl": "https://gw.example.com"}})
+	edit(t, dir, generator.ManifestPath, `"format": 2,`, ``)
+	plan, err := Prepare(context.Background(), Options{Dir: dir, AllowDirty: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Migrations) != 0 || !plan.Current() {
+		t.Errorf("migrations %v, current %v", plan.Migrations, plan.Current())
+	}
+}
+
+// A checkout where git made every file CRLF, the base archive included
+// (core.autocrlf), merges as if it were LF.
+func TestCRLFCheckoutOfTheArchiveToo(t *testing.T) {
+	dir := project(t, generator.Options{Name: "demo"})
+	edit(t, dir, "template.yaml", "Resources:", "# ours\nResources:")
+	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil && info.Mode().IsRegular() && filepath.Base(p) != ".streamgen.json" {
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p, bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")), info.Mode())
+		}
+		return nil
+	})
+	plan := run(t, Options{Dir: dir, AllowDirty: true, Change: setMemory(1024)})
+	got := actions(plan)
+	if len(plan.Conflicts) != 0 || got["template.yaml"] != Merge || got["README.md"] != Take {
+		t.Errorf("conflicts %v, template.yaml %s, README.md %s", plan.Conflicts, got["template.yaml"], got["README.md"])
+	}
+	if c := read(t, dir, "template.yaml"); !strings.Contains(c, "# ours\r\n") || !strings.Contains(c, "1024") {
+		t.Error("template.yaml lost the edit, the change, or its CRLF")
+	}
+}
+
+// Git's messages are read in English whatever the user's language: a
+// folder that is not a repository is not a dirty work tree.
+func TestNotARepositoryInAnyLanguage(t *testing.T) {
+	t.Setenv("LANGUAGE", "de")
+	t.Setenv("LC_ALL", "C.UTF-8")
+	dir := project(t, generator.Options{Name: "demo"})
+	if _, err := Prepare(context.Background(), Options{Dir: dir}); err != nil {
+		t.Errorf("outside a repository: %v", err)
 	}
 }

@@ -235,7 +235,8 @@ func dropParams(src *generator.Source, o *generator.Options, given map[string]bo
 	}
 	var out []string
 	for k, v := range o.Set {
-		if v == "" && given["set:"+k] {
+		// An unknown key stays, for validation to refuse by name.
+		if v == "" && given["set:"+k] && slices.Contains(t.ParamNames(), k) {
 			delete(o.Set, k)
 			out = append(out, k+" is back to its default")
 		}

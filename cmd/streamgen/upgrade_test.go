@@ -200,4 +200,7 @@ func TestUpgradeDropsParamsThatNoLongerApply(t *testing.T) {
 	if m := content(t, dir, generator.ManifestPath); strings.Contains(m, "baseUrl") || !strings.Contains(m, `"provider": "bedrock"`) {
 		t.Errorf("the record:\n%s", m)
 	}
+	if code, _, stderr := runCLI(t, "upgrade", "--dir", dir, "--set", "bogus="); code != exitUsage || !strings.Contains(stderr, "unknown parameter") {
+		t.Errorf("--set bogus=: exit %d %s", code, stderr)
+	}
 }

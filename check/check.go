@@ -81,6 +81,8 @@ type checker struct {
 	suppress map[string]map[int]map[string]string
 	sources  map[string]*sourceFile
 	ctx      context.Context
+	// exportVisits counts the modules re-export lookups visited.
+	exportVisits int
 }
 
 // stopped reports whether the run was cancelled.

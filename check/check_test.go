@@ -1,6 +1,7 @@
 package check
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -297,6 +298,7 @@ functions:
 		{"serverless.yml with invoke and the second permission", map[string]string{"serverless.yml": strings.Replace(serverless, "    url: true\n", "    url:\n      invoke: response_stream\n", 1) + serverlessPermission, "src/index.mjs": cleanHandler}, nil},
 		{"serverless.yml's permission naming the deployed function", map[string]string{"serverless.yml": strings.Replace(strings.Replace(serverless, "    url: true\n", "    url:\n      invoke: response_stream\n", 1), "  runtime: nodejs24.x\n", "  runtime: nodejs24.x\n  stage: prod\n", 1) + strings.Replace(serverlessPermission, "!Ref StreamLambdaFunction", "demo-prod-stream", 1), "src/index.mjs": cleanHandler}, nil},
 		{"serverless.yml's permission naming only the key", map[string]string{"serverless.yml": strings.Replace(serverless, "    url: true\n", "    url:\n      invoke: response_stream\n", 1) + strings.Replace(serverlessPermission, "!Ref StreamLambdaFunction", "stream", 1), "src/index.mjs": cleanHandler}, []string{"SG007@serverless.yml:10"}},
+		{"serverless.yml's permission naming the function with variables", map[string]string{"serverless.yml": strings.Replace(serverless, "    url: true\n", "    url:\n      invoke: response_stream\n", 1) + strings.Replace(serverlessPermission, "!Ref StreamLambdaFunction", "${self:service}-${sls:stage}-stream", 1), "src/index.mjs": cleanHandler}, nil},
 		{"serverless.yml with invokeMode", map[string]string{"serverless.yml": strings.Replace(serverless, "    url: true\n", "    url:\n      invokeMode: RESPONSE_STREAM\n", 1) + serverlessPermission, "src/index.mjs": cleanHandler}, []string{"SG001@serverless.yml:10"}},
 		{"a resource's Metadata suppresses", template(replace("      Timeout: 30\n", "")), []string{"SG008@template.yaml:3"}},
 	} {
@@ -404,6 +406,10 @@ func TestSourceForms(t *testing.T) {
 		{"a write in a loop before setContentType", handlerBody("  for (const x of [1]) {\n    responseStream.write('d');\n  }\n  responseStream.setContentType('text/plain');\n  responseStream.end();\n"), []string{"SG016@src/index.mjs:3", "SG014@src/index.mjs:5"}},
 		{"the handler is found through several export * and an import", files(map[string]string{"src/index.mjs": "export * from './other.mjs';\nexport * from './impl.mjs';\n", "src/other.mjs": "import { handler } from './deep.mjs';\nexport { handler };\n", "src/deep.mjs": "export const handler = async () => ({ statusCode: 200 });\n", "src/impl.mjs": "export const helper = 1;\n"}), []string{"SG002@template.yaml:12"}},
 		{"a package's module is not the project's file of that name", files(map[string]string{"src/index.mjs": "export { handler } from 'stream';\n", "src/stream.mjs": "export const handler = async () => ({ statusCode: 200 });\n"}), []string{"SG000@template.yaml:3"}},
+		{"a write and from on different branches", handlerBody("  if (event.raw) {\n    responseStream.write('a');\n    responseStream.end();\n  } else {\n    const stream = awslambda.HttpResponseStream.from(responseStream, { statusCode: 200 });\n    stream.write('x');\n    stream.end();\n  }\n"), nil},
+		{"an early return with a comment after it", handlerBody("  if (event.raw) {\n    responseStream.write('a');\n    responseStream.end();\n    return; // done\n  }\n  const stream = awslambda.HttpResponseStream.from(responseStream, { statusCode: 200 });\n  stream.write('x');\n  stream.end();\n"), nil},
+		{"a switch case that returns", handlerBody("  switch (event.mode) {\n    case 'raw':\n      responseStream.write('a');\n      responseStream.end();\n      return;\n  }\n  const stream = awslambda.HttpResponseStream.from(responseStream, { statusCode: 200 });\n  stream.write('x');\n  stream.end();\n"), nil},
+		{"a loop left with break still wrote", handlerBody("  for (const x of [1]) {\n    responseStream.write('a');\n    break;\n  }\n  const stream = awslambda.HttpResponseStream.from(responseStream, { statusCode: 200 });\n  stream.write('x');\n  stream.end();\n"), []string{"SG016@src/index.mjs:3", "SG014@src/index.mjs:6"}},
 		{"a Python function is not looked for", template(replace("Runtime: nodejs24.x", "Runtime: python3.13")), nil},
 		{"code in S3 is not looked for", template(replace("CodeUri: src/", "CodeUri: s3://my-bucket/code.zip")), nil},
 		{"one comment suppresses several rules", handlerBody("  for (const line of ['a', 'b']) {\n    // streamgen-check-ignore SG016, SG014 two short lines\n    responseStream.write(line);\n  }\n  responseStream.end();\n"), nil},
@@ -427,5 +433,25 @@ func expectFindings(t *testing.T, files map[string]string, want []string) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %v, want %v%s", got, want, describe(rep.Findings))
+	}
+}
+
+// Modules that re-export each other with export * are searched once each,
+// not once per path: 40 such modules take no time.
+func TestExportStarFanOut(t *testing.T) {
+	fx := files(nil)
+	var all strings.Builder
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&all, "export * from './m%d.mjs';\n", i)
+	}
+	fx["src/index.mjs"] = all.String()
+	for i := 0; i < 40; i++ {
+		fx[fmt.Sprintf("src/m%d.mjs", i)] = all.String()
+	}
+	expectFindings(t, fx, []string{"SG000@template.yaml:3"})
+	c := &checker{dir: writeProject(t, fx), enabled: map[string]bool{}, suppress: map[string]map[int]map[string]string{}, sources: map[string]*sourceFile{}, ctx: context.Background()}
+	c.analyzeHandler("src/index.mjs", "handler")
+	if c.exportVisits > 41 {
+		t.Errorf("%d module visits for 41 modules", c.exportVisits)
 	}
 }

@@ -113,9 +113,17 @@ func serverlessInvokePermission(root *yaml.Node, key, deployed string) bool {
 	for i := 0; i+1 < len(resources.Content); i += 2 {
 		r := resources.Content[i+1]
 		props := get(r, "Properties")
-		if scalar(get(r, "Type")) == "AWS::Lambda::Permission" && scalar(get(props, "Action")) == "lambda:InvokeFunction" &&
-			scalar(get(props, "Principal")) == "*" && strings.EqualFold(scalar(get(props, "InvokedViaFunctionUrl")), "true") &&
-			namesFunction(get(props, "FunctionName"), fn) {
+		if scalar(get(r, "Type")) != "AWS::Lambda::Permission" || scalar(get(props, "Action")) != "lambda:InvokeFunction" ||
+			scalar(get(props, "Principal")) != "*" || !strings.EqualFold(scalar(get(props, "InvokedViaFunctionUrl")), "true") {
+			continue
+		}
+		target := get(props, "FunctionName")
+		// A name written with variables (${self:service}-${sls:stage}-x),
+		// or a function whose own name is, cannot be compared here: such a
+		// permission is taken to be the one, unless it refers to another
+		// resource.
+		unknownName := strings.Contains(scalar(target), "${") || deployed == "" && scalar(target) != ""
+		if namesFunction(target, fn) || unknownName && len(refs(target)) == 0 {
 			return true
 		}
 	}

@@ -275,7 +275,15 @@ func (c *checker) analyzeHandler(entry, export string) handlerInfo {
 // reexports), a few modules deep, running the file rules on each module
 // it reads; it returns the module that defines name and the value.
 func (c *checker) followExport(f *sourceFile, name string, seen map[string]bool, info *handlerInfo, depth int) (*sourceFile, *node) {
-	if depth >= 4 {
+	visited := map[binding]bool{}
+	return c.followExportFrom(f, name, seen, info, depth, visited)
+}
+
+// maxExportVisits bounds the modules one handler's lookup visits.
+const maxExportVisits = 200
+
+func (c *checker) followExportFrom(f *sourceFile, name string, seen map[string]bool, info *handlerInfo, depth int, visited map[binding]bool) (*sourceFile, *node) {
+	if depth >= 4 || c.stopped() || len(visited) >= maxExportVisits {
 		return nil, nil
 	}
 	for _, from := range reexports(f, name) {
@@ -283,9 +291,11 @@ func (c *checker) followExport(f *sourceFile, name string, seen map[string]bool,
 			continue // a package's, not the project's
 		}
 		p := c.resolveModule(path.Join(path.Dir(f.rel), from.module))
-		if p == "" {
+		if p == "" || visited[binding{p, from.name}] || len(visited) >= maxExportVisits {
 			continue
 		}
+		visited[binding{p, from.name}] = true
+		c.exportVisits++
 		g := c.parse(p)
 		if g == nil {
 			continue
@@ -299,7 +309,7 @@ func (c *checker) followExport(f *sourceFile, name string, seen map[string]bool,
 		if v := exportedValue(g, from.name); v != nil {
 			return g, v
 		}
-		if h, v := c.followExport(g, from.name, seen, info, depth+1); v != nil {
+		if h, v := c.followExportFrom(g, from.name, seen, info, depth+1, visited); v != nil {
 			return h, v
 		}
 	}
@@ -842,28 +852,46 @@ func (c *checker) latePrelude(f *sourceFile, stream string, call *node, what str
 }
 
 // inBlockAround reports whether n runs before later whenever later runs:
-// n is not in a block that always leaves (return, throw, break, continue)
-// before control reaches the statements that hold later, as a write on an
-// early-return branch does.
+// n and later are not on different branches of an if, a switch or a
+// conditional expression, and n is not in a block that always leaves the
+// function (its last statement a return or a throw) before control
+// reaches the statements that hold later, as a write on an early-return
+// branch does. Blocks ending in break or continue go on after their loop
+// or switch, so they count.
 func inBlockAround(n, later *node) bool {
-	holds := func(a *node) bool {
-		for p := later.parent; p != nil; p = p.parent {
+	holds := func(a, x *node) bool {
+		for p := x; p != nil; p = p.parent {
 			if p == a {
 				return true
 			}
 		}
 		return false
 	}
-	for p := n.parent; p != nil && !holds(p); p = p.parent {
-		if p.kind != "statement_block" {
+	var below *node // the child of the common ancestor that holds n
+	p := n
+	for ; p != nil && !holds(p, later); p = p.parent {
+		below = p
+		if p.kind != "statement_block" && p.kind != "switch_case" && p.kind != "switch_default" {
 			continue
 		}
-		if stmts := p.namedKids(); len(stmts) > 0 {
-			switch stmts[len(stmts)-1].kind {
-			case "return_statement", "throw_statement", "break_statement", "continue_statement":
-				return false
+		var last *node
+		for _, k := range p.namedKids() {
+			if k.kind != "comment" && k.kind != "empty_statement" {
+				last = k
 			}
 		}
+		if last != nil && (last.kind == "return_statement" || last.kind == "throw_statement") {
+			return false
+		}
+	}
+	if p == nil || below == nil {
+		return p != nil
+	}
+	switch p.kind {
+	case "if_statement", "ternary_expression", "switch_body":
+		// Different branches, unless n is the condition every branch
+		// follows.
+		return below == p.child("condition")
 	}
 	return true
 }

@@ -226,11 +226,8 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 	// ends too: its files are then read with LF ones, and must still match.
 	base := map[string][]byte{}
 	if b, err := readRegular(root, generator.BasePath); err == nil {
-		files := generator.ParseBase(b)
-		if len(files) == 0 && bytes.Contains(b, []byte("\r\n")) {
-			files = generator.ParseBase(toLF(b))
-		}
-		for p, content := range files {
+		// (txtar reads CRLF file markers as it reads LF ones.)
+		for p, content := range generator.ParseBase(b) {
 			h, ok := rec.Files[p]
 			switch {
 			case ok && h == generator.FileHash(content):

@@ -21,9 +21,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 echo "building streamgen and a hello-world"
-# Static, as releases are built: with cgo, the net package links the C
-# resolver and the binary loads libc at every start (about 4 ms here).
-CGO_ENABLED=0 go build -o "$work/streamgen" ./cmd/streamgen
+# As `go install` builds it: with cgo, which streamgen check's JavaScript
+# and TypeScript parser (tree-sitter) needs. That build also loads libc at
+# start; the hello-world below is static, as Go builds a program that
+# links no C.
+go build -o "$work/streamgen" ./cmd/streamgen
 mkdir "$work/hello"
 cat > "$work/hello/main.go" <<'GO'
 package main

@@ -13,29 +13,8 @@ import (
 // function's handler, runtime, timeout, Function URL (functions.*.url)
 // and events.
 func (c *checker) readServerless(rel string) []*function {
-	raw := c.readLimited(rel, maxTemplateBytes)
-	if raw == nil {
-		return nil
-	}
-	if !isText(raw) {
-		c.add(Finding{Rule: "SG000", File: rel, Message: rel + " is not text"})
-		return nil
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		line := 1
-		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-			line, _ = strconv.Atoi(m[1])
-		}
-		c.add(Finding{Rule: "SG000", File: rel, Line: line, Message: fmt.Sprintf("%s does not parse: %v", rel, err)})
-		return nil
-	}
-	if len(doc.Content) == 0 {
-		return nil
-	}
-	root := doc.Content[0]
-	if n, why := aliasTrouble(root); n != nil {
-		c.add(Finding{Rule: "SG000", File: rel, Line: n.Line, Message: fmt.Sprintf("%s: a YAML alias here %s; check reads no further", rel, why)})
+	root := c.readYAML(rel)
+	if root == nil {
 		return nil
 	}
 	provider := get(root, "provider")

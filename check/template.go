@@ -80,9 +80,11 @@ type samAPIEvent struct {
 	transferMode string
 }
 
-// readTemplate reads a SAM or CloudFormation template (YAML or JSON) and
-// returns its functions with their front ends.
-func (c *checker) readTemplate(rel string, cdk bool) []*function {
+// readYAML reads a template or serverless.yml and returns its root node;
+// a file that is not text, does not parse, or whose aliases loop or
+// explode is an SG000 finding, and nil is returned (nil too for an empty
+// document).
+func (c *checker) readYAML(rel string) *yaml.Node {
 	raw := c.readLimited(rel, maxTemplateBytes)
 	if raw == nil {
 		return nil
@@ -106,6 +108,16 @@ func (c *checker) readTemplate(rel string, cdk bool) []*function {
 	root := doc.Content[0]
 	if n, why := aliasTrouble(root); n != nil {
 		c.add(Finding{Rule: "SG000", File: rel, Line: n.Line, Message: fmt.Sprintf("%s: a YAML alias here %s; check reads no further", rel, why)})
+		return nil
+	}
+	return root
+}
+
+// readTemplate reads a SAM or CloudFormation template (YAML or JSON) and
+// returns its functions with their front ends.
+func (c *checker) readTemplate(rel string, cdk bool) []*function {
+	root := c.readYAML(rel)
+	if root == nil {
 		return nil
 	}
 	resources := get(root, "Resources")

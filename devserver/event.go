@@ -233,6 +233,23 @@ func queryParameters(raw string) map[string]string {
 		return nil
 	}
 	out := map[string]string{}
+	for _, kv := range queryPairs(raw) {
+		if prior, ok := out[kv[0]]; ok {
+			out[kv[0]] = prior + "," + kv[1]
+		} else {
+			out[kv[0]] = kv[1]
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// queryPairs decodes a query string into its key-value pairs, in order;
+// what does not decode is kept as it is, as the front ends do.
+func queryPairs(raw string) [][2]string {
+	var out [][2]string
 	for _, pair := range strings.Split(raw, "&") {
 		if pair == "" {
 			continue
@@ -246,14 +263,7 @@ func queryParameters(raw string) map[string]string {
 		if err != nil {
 			value = v
 		}
-		if prior, ok := out[key]; ok {
-			out[key] = prior + "," + value
-		} else {
-			out[key] = value
-		}
-	}
-	if len(out) == 0 {
-		return nil
+		out = append(out, [2]string{key, value})
 	}
 	return out
 }

@@ -217,21 +217,9 @@ func (f *restFront) event(r *http.Request, body []byte, ec eventContext) ([]byte
 	}
 	if r.URL.RawQuery != "" {
 		ev.QueryStringParameters, ev.MultiValueQueryStringParameters = map[string]string{}, map[string][]string{}
-		for _, pair := range strings.Split(r.URL.RawQuery, "&") {
-			if pair == "" {
-				continue
-			}
-			k, v, _ := strings.Cut(pair, "=")
-			key, err := url.QueryUnescape(k)
-			if err != nil {
-				key = k
-			}
-			value, err := url.QueryUnescape(v)
-			if err != nil {
-				value = v
-			}
-			ev.QueryStringParameters[key] = value
-			ev.MultiValueQueryStringParameters[key] = append(ev.MultiValueQueryStringParameters[key], value)
+		for _, kv := range queryPairs(r.URL.RawQuery) {
+			ev.QueryStringParameters[kv[0]] = kv[1]
+			ev.MultiValueQueryStringParameters[kv[0]] = append(ev.MultiValueQueryStringParameters[kv[0]], kv[1])
 		}
 	}
 	if f.apiKey != "" {

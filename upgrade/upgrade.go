@@ -35,6 +35,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -621,12 +622,11 @@ func parseVersion(v string) ([]int, bool) {
 	}
 	out := make([]int, 3)
 	for i, p := range parts {
-		if p == "" || strings.Trim(p, "0123456789") != "" || len(p) > 9 {
-			return nil, false
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || strings.Trim(p, "0123456789") != "" {
+			return nil, false // a sign, or a pre-release such as 1-rc1
 		}
-		for _, c := range p {
-			out[i] = out[i]*10 + int(c-'0')
-		}
+		out[i] = n
 	}
 	return out, true
 }

@@ -91,20 +91,7 @@ func TestRESTAPIConformance(t *testing.T) {
 			}
 			got := map[string]*result{}
 			for _, c := range clients {
-				method := sc.method
-				if method == "" {
-					method = "GET"
-				}
-				r := call(t, method, strings.TrimSuffix(c.dev.URL, "/")+sc.path, sc.reqBody, keyed(sc.reqHeader))
-				got[c.name] = r
-				t.Run(c.name, func(t *testing.T) {
-					t.Logf("%s %s: %s", method, sc.path, r.describe())
-					checkCommon(t, r)
-					sc.want.check(t, r)
-					if sc.extra != nil {
-						sc.extra(t, r)
-					}
-				})
+				got[c.name] = runScenario(t, c.name, c.dev, sc, keyed(sc.reqHeader))
 			}
 			compareClients(t, sc, "embedded", got["embedded"], "ric", got["ric"], "")
 		})

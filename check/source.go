@@ -6,6 +6,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -89,7 +90,9 @@ type sourceFile struct {
 	shim bool
 }
 
-var ignoreRE = regexp.MustCompile(`streamgen-check-ignore\s+([A-Za-z0-9-]+(?:\s*,\s*[A-Za-z0-9-]+)*)(?:\s+(.*?))?\s*(?:\*/)?\s*$`)
+var ignoreRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`streamgen-check-ignore\s+([A-Za-z0-9-]+(?:\s*,\s*[A-Za-z0-9-]+)*)(?:\s+(.*?))?\s*(?:\*/)?\s*$`)
+})
 
 // parse reads and parses a source file once; problems are SG000
 // findings, and nil is returned.
@@ -130,7 +133,7 @@ func (c *checker) parse(rel string) *sourceFile {
 			firstError = n
 		case n.kind == "comment":
 			text := n.text(src)
-			if m := ignoreRE.FindStringSubmatch(text); m != nil {
+			if m := ignoreRE().FindStringSubmatch(text); m != nil {
 				for _, id := range strings.Split(m[1], ",") {
 					c.addIgnore(rel, n.line, strings.TrimSpace(id), m[2])
 				}
@@ -896,7 +899,7 @@ func inBlockAround(n, later *node) bool {
 	return true
 }
 
-var streamNameRE = regexp.MustCompile(`(?i)stream`)
+var streamNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)stream`) })
 
 // loopWrites applies SG016: a loop that writes to a stream and ignores
 // what write returns, with nothing in the loop waiting for 'drain'.
@@ -925,7 +928,7 @@ func (c *checker) loopWrites(f *sourceFile, loop *node) {
 			return true
 		}
 		obj, prop := callee.child("object"), callee.child("property")
-		if prop != nil && prop.text(f.src) == "write" && obj != nil && streamNameRE.MatchString(obj.text(f.src)) {
+		if prop != nil && prop.text(f.src) == "write" && obj != nil && streamNameRE().MatchString(obj.text(f.src)) {
 			c.add(Finding{Rule: "SG016", File: f.rel, Line: call.line, Column: call.col,
 				Message: fmt.Sprintf("%s.write in a loop ignores backpressure: use pipeline(Readable.from(...), %s), or await once(%s, 'drain') when write returns false", obj.text(f.src), obj.text(f.src), obj.text(f.src))})
 		}

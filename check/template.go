@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -96,7 +97,7 @@ func (c *checker) readYAML(rel string) *yaml.Node {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		line := 1
-		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		if m := yamlLineRE().FindStringSubmatch(err.Error()); m != nil {
 			line, _ = strconv.Atoi(m[1])
 		}
 		c.add(Finding{Rule: "SG000", File: rel, Line: line, Message: fmt.Sprintf("%s does not parse: %v", rel, err)})
@@ -342,7 +343,7 @@ func (c *checker) readTemplate(rel string, cdk bool) []*function {
 	return fns
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+var yamlLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+)`) })
 
 // metadataSuppress reads a resource's Metadata.streamgen-check-ignore: a
 // mapping of rule to reason, or a list of "RULE reason" strings.
@@ -534,7 +535,7 @@ func scalar(n *yaml.Node) string {
 	return n.Value
 }
 
-var subRefRE = regexp.MustCompile(`\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}`)
+var subRefRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}`) })
 
 // refs lists the logical ids n refers to, in any form: Ref, Fn::GetAtt,
 // ${Id} in Fn::Sub, YAML short tags included, at any depth.
@@ -561,7 +562,7 @@ func refs(n *yaml.Node) []string {
 				id, _, _ := strings.Cut(x.Value, ".")
 				out = append(out, id)
 			case "!Sub", "Fn::Sub":
-				for _, m := range subRefRE.FindAllStringSubmatch(x.Value, -1) {
+				for _, m := range subRefRE().FindAllStringSubmatch(x.Value, -1) {
 					out = append(out, m[1])
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Fixed choices every generated project shares.
@@ -328,7 +329,7 @@ func newData(o Options) (Data, error) {
 	if house.LogRetentionDays != 0 {
 		d.LogRetentionDays = house.LogRetentionDays
 	}
-	d.CDKLogRetention = cdkRetention[d.LogRetentionDays]
+	d.CDKLogRetention = cdkRetention()[d.LogRetentionDays]
 	if d.AuthNone {
 		d.AuthType = "NONE"
 	}
@@ -366,15 +367,17 @@ func cdkRuntime(runtime string) string {
 }
 
 // cdkRetention maps each retention CloudWatch Logs accepts, in days, to its
-// aws-cdk-lib RetentionDays member.
-var cdkRetention = map[int]string{
-	1: "ONE_DAY", 3: "THREE_DAYS", 5: "FIVE_DAYS", 7: "ONE_WEEK", 14: "TWO_WEEKS",
-	30: "ONE_MONTH", 60: "TWO_MONTHS", 90: "THREE_MONTHS", 120: "FOUR_MONTHS",
-	150: "FIVE_MONTHS", 180: "SIX_MONTHS", 365: "ONE_YEAR", 400: "THIRTEEN_MONTHS",
-	545: "EIGHTEEN_MONTHS", 731: "TWO_YEARS", 1096: "THREE_YEARS", 1827: "FIVE_YEARS",
-	2192: "SIX_YEARS", 2557: "SEVEN_YEARS", 2922: "EIGHT_YEARS", 3288: "NINE_YEARS",
-	3653: "TEN_YEARS",
-}
+// aws-cdk-lib RetentionDays member. It is built on first use.
+var cdkRetention = sync.OnceValue(func() map[int]string {
+	return map[int]string{
+		1: "ONE_DAY", 3: "THREE_DAYS", 5: "FIVE_DAYS", 7: "ONE_WEEK", 14: "TWO_WEEKS",
+		30: "ONE_MONTH", 60: "TWO_MONTHS", 90: "THREE_MONTHS", 120: "FOUR_MONTHS",
+		150: "FIVE_MONTHS", 180: "SIX_MONTHS", 365: "ONE_YEAR", 400: "THIRTEEN_MONTHS",
+		545: "EIGHTEEN_MONTHS", 731: "TWO_YEARS", 1096: "THREE_YEARS", 1827: "FIVE_YEARS",
+		2192: "SIX_YEARS", 2557: "SEVEN_YEARS", 2922: "EIGHT_YEARS", 3288: "NINE_YEARS",
+		3653: "TEN_YEARS",
+	}
+})
 
 // pascalCase maps "my-app2" to "MyApp2".
 func pascalCase(name string) string {

@@ -8,61 +8,65 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"text/template"
 )
 
 // funcs is the template FuncMap. Every value that reaches a generated file
 // goes through one of these encoders, chosen for where it lands; a template
 // that writes {{.Name}} raw into YAML or code is a defect.
-var funcs = template.FuncMap{
-	"yaml":   yamlString,
-	"json":   jsonValue,
-	"js":     jsString,
-	"sh":     shellWord,
-	"md":     markdownText,
-	"mdcode": markdownCode,
+// It is built when the first template is parsed.
+var funcs = sync.OnceValue(func() template.FuncMap {
+	return template.FuncMap{
+		"yaml":   yamlString,
+		"json":   jsonValue,
+		"js":     jsString,
+		"sh":     shellWord,
+		"md":     markdownText,
+		"mdcode": markdownCode,
 
-	// Values from a manifest's patterns, for the infrastructure files.
-	"sam":        func(v Value) string { return v.SAM() },
-	"cdk":        func(v Value) string { return v.CDK() },
-	"nagFinding": func(v Value) string { return v.NagFinding() },
-	// comment writes text as comment lines, each led by prefix (the
-	// indentation and the comment marker).
-	"comment": comment,
-	// yamlPlain writes a YAML scalar without quotes where that reads the
-	// same, for keys and plain words (s3:GetObject); else quoted.
-	"yamlPlain": yamlPlain,
-	// include renders a named block (see partials/); execute binds it to
-	// the templates of the project being rendered.
-	"include": func(string, any) (string, error) { return "", errors.New("include is bound when a project renders") },
-	// jsKey writes an object key: bare when it is an identifier, else a
-	// string literal.
-	"jsKey": func(s string) string {
-		if tsIdentRE.MatchString(s) {
-			return s
-		}
-		return jsString(s)
-	},
-	// add sums whole numbers, for positions in lists.
-	"add": func(a, b int) int { return a + b },
-	// dict makes a map of strings from key, value pairs, and merge
-	// combines such maps (a later one's keys win), for files such as
-	// events/sample.json that list headers from several places; range
-	// visits a map's keys sorted.
-	"dict":  dict,
-	"merge": mergeMaps,
-	// args passes several values to a block: {{include "b" (args "d" . "x" 1)}}.
-	"args": templateArgs,
-	// join joins strings with a separator; lower lower-cases.
-	"join":  func(sep string, s []string) string { return strings.Join(s, sep) },
-	"split": func(s string) []string { return strings.Split(s, ",") },
-	"lower": strings.ToLower,
-	// hash is 8 hex digits of text's SHA-256, for names that must change
-	// when what they stand for does (a REST API deployment's logical id).
-	"hash": func(text string) string { sum := sha256.Sum256([]byte(text)); return hex.EncodeToString(sum[:4]) },
-	// chomp drops the newlines around a block's output.
-	"chomp": func(s string) string { return strings.Trim(s, "\n") },
-}
+		// Values from a manifest's patterns, for the infrastructure files.
+		"sam":        func(v Value) string { return v.SAM() },
+		"cdk":        func(v Value) string { return v.CDK() },
+		"nagFinding": func(v Value) string { return v.NagFinding() },
+		// comment writes text as comment lines, each led by prefix (the
+		// indentation and the comment marker).
+		"comment": comment,
+		// yamlPlain writes a YAML scalar without quotes where that reads the
+		// same, for keys and plain words (s3:GetObject); else quoted.
+		"yamlPlain": yamlPlain,
+		// include renders a named block (see partials/); execute binds it to
+		// the templates of the project being rendered.
+		"include": func(string, any) (string, error) { return "", errors.New("include is bound when a project renders") },
+		// jsKey writes an object key: bare when it is an identifier, else a
+		// string literal.
+		"jsKey": func(s string) string {
+			if tsIdentRE.MatchString(s) {
+				return s
+			}
+			return jsString(s)
+		},
+		// add sums whole numbers, for positions in lists.
+		"add": func(a, b int) int { return a + b },
+		// dict makes a map of strings from key, value pairs, and merge
+		// combines such maps (a later one's keys win), for files such as
+		// events/sample.json that list headers from several places; range
+		// visits a map's keys sorted.
+		"dict":  dict,
+		"merge": mergeMaps,
+		// args passes several values to a block: {{include "b" (args "d" . "x" 1)}}.
+		"args": templateArgs,
+		// join joins strings with a separator; lower lower-cases.
+		"join":  func(sep string, s []string) string { return strings.Join(s, sep) },
+		"split": func(s string) []string { return strings.Split(s, ",") },
+		"lower": strings.ToLower,
+		// hash is 8 hex digits of text's SHA-256, for names that must change
+		// when what they stand for does (a REST API deployment's logical id).
+		"hash": func(text string) string { sum := sha256.Sum256([]byte(text)); return hex.EncodeToString(sum[:4]) },
+		// chomp drops the newlines around a block's output.
+		"chomp": func(s string) string { return strings.Trim(s, "\n") },
+	}
+})
 
 // yamlPlainRE matches text YAML reads as the same string unquoted: it
 // starts with a letter or digit, holds no ": " or " #", and does not end in

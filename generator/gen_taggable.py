@@ -53,9 +53,13 @@ def main():
         "",
         "package generator",
         "",
+        'import "sync"',
+        "",
         "// taggable maps each CloudFormation resource type that takes tags to",
-        "// how it takes them; house policy tags every resource listed here.",
-        "var taggable = map[string]tagFormat{",
+        "// how it takes them; house policy tags every resource listed here. It is",
+        "// built when house policy is first applied, not at start-up.",
+        "var taggable = sync.OnceValue(func() map[string]tagFormat {",
+        "\treturn map[string]tagFormat{",
     ]
     for t, (mapping, prop) in sorted(formats().items()):
         fields = []
@@ -63,8 +67,9 @@ def main():
             fields.append("mapping: true")
         if prop != "Tags":
             fields.append('key: "%s"' % prop)
-        lines.append('\t"%s": {%s},' % (t, ", ".join(fields)))
-    lines.append("}")
+        lines.append('\t\t"%s": {%s},' % (t, ", ".join(fields)))
+    lines.append("\t}")
+    lines.append("})")
     sys.stdout.write("\n".join(lines) + "\n")
 
 

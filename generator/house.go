@@ -125,7 +125,7 @@ func (mp *manifestParser) house(root *yaml.Node) *House {
 		mp.at(valueNode(root, "permissionsBoundary"), "permissionsBoundary %s is not an IAM managed policy ARN such as arn:aws:iam::123456789012:policy/boundary", Quote(h.PermissionsBoundary))
 	}
 	if n := valueNode(root, "logRetentionDays"); n != nil {
-		if _, ok := cdkRetention[h.LogRetentionDays]; !ok {
+		if _, ok := cdkRetention()[h.LogRetentionDays]; !ok {
 			mp.at(n, "logRetentionDays %s is not one CloudWatch Logs accepts: %s", Quote(n.Value), retentionChoices())
 		}
 	}
@@ -147,7 +147,7 @@ func (h House) Validate() error {
 	if h.PermissionsBoundary != "" && !boundaryARNRE.MatchString(h.PermissionsBoundary) {
 		errs = append(errs, invalid("house permissionsBoundary", h.PermissionsBoundary, "not an IAM managed policy ARN", "e.g. arn:aws:iam::123456789012:policy/boundary"))
 	}
-	if _, ok := cdkRetention[h.LogRetentionDays]; h.LogRetentionDays != 0 && !ok {
+	if _, ok := cdkRetention()[h.LogRetentionDays]; h.LogRetentionDays != 0 && !ok {
 		errs = append(errs, invalid("house logRetentionDays", strconv.Itoa(h.LogRetentionDays), "not a retention CloudWatch Logs accepts", "one of "+retentionChoices()))
 	}
 	return joinFileErrors(errs)
@@ -174,7 +174,7 @@ func checkTag(key, value string) string {
 
 func retentionChoices() string {
 	var s []string
-	for _, d := range slices.Sorted(maps.Keys(cdkRetention)) {
+	for _, d := range slices.Sorted(maps.Keys(cdkRetention())) {
 		s = append(s, strconv.Itoa(d))
 	}
 	return strings.Join(s, ", ")
@@ -223,7 +223,7 @@ func applyHouseSAM(content []byte, h House) ([]byte, error) {
 			errs = append(errs, fmt.Errorf("line %d: resource %s: %s; write it in block style so the house policy can be added", n.Line, name.Value, what))
 		}
 		var block []string // new properties, each a YAML block at column 0
-		if format, ok := taggable[typ]; ok && len(h.Tags) > 0 {
+		if format, ok := taggable()[typ]; ok && len(h.Tags) > 0 {
 			tagsKey, own := mapEntry(props, format.property())
 			switch {
 			case own == nil || own.Tag == "!!null":

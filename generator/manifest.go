@@ -420,7 +420,7 @@ func (mp *manifestParser) param(n *yaml.Node, t *Template) (Param, bool) {
 	}
 	var checks []func(field, value string) error
 	if p.Validator != "" {
-		v, found := validators[p.Validator]
+		v, found := validators()[p.Validator]
 		if !found {
 			mp.at(valueNode(n, "validate"), "there is no validator %s; the validators are %s", Quote(p.Validator), validatorNames())
 		} else {
@@ -468,7 +468,7 @@ func (mp *manifestParser) check(n *yaml.Node, t *Template, names []string) (chec
 	case cs.Validate != "" && cs.Pattern != "":
 		mp.at(n, "a check takes validate or pattern, not both")
 	case cs.Validate != "":
-		v, ok := validators[cs.Validate]
+		v, ok := validators()[cs.Validate]
 		if !ok {
 			mp.at(valueNode(n, "validate"), "there is no validator %s; the validators are %s", Quote(cs.Validate), validatorNames())
 			return c, false

@@ -169,7 +169,7 @@ func paramsSchema(t Template) map[string]any {
 		if p.Pattern != "" {
 			parts = append(parts, map[string]any{"pattern": `^(?:` + p.Pattern + `)$`})
 		}
-		if v, ok := validators[p.Validator]; ok {
+		if v, ok := validators()[p.Validator]; ok {
 			parts = append(parts, maps.Clone(v.Schema))
 		}
 		switch len(parts) {
@@ -263,7 +263,7 @@ func matchSchema(m Match) map[string]any {
 
 func houseSchemaJSON() map[string]any {
 	var days []any
-	for _, d := range slices.Sorted(maps.Keys(cdkRetention)) {
+	for _, d := range slices.Sorted(maps.Keys(cdkRetention())) {
 		days = append(days, d)
 	}
 	tagText := `^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`

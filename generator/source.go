@@ -591,7 +591,7 @@ func (l *layer) parse() []error {
 				if !e.isTemplate() {
 					continue
 				}
-				t, err := template.New(e.src).Option("missingkey=error").Funcs(funcs).Parse(string(e.raw))
+				t, err := template.New(e.src).Option("missingkey=error").Funcs(funcs()).Parse(string(e.raw))
 				if err != nil {
 					l.errs = append(l.errs, locate(err))
 					continue
@@ -695,7 +695,7 @@ func (s *Source) render(d Data) (Files, error) {
 		layers = append(layers, v.files)
 	}
 	var errs []error
-	set := template.New("").Option("missingkey=error").Funcs(funcs)
+	set := template.New("").Option("missingkey=error").Funcs(funcs())
 	blocks := map[string]blockSource{}
 	byPath := map[string]entry{}
 	for _, l := range layers {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Validator is a named check a template's manifest can apply to a
@@ -27,94 +28,94 @@ type Validator struct {
 }
 
 // validators are the named validators, by name. Add one here to make it
-// available to every template.
-var validators = map[string]Validator{
-	"s3-bucket-name": {
-		Doc:   "an S3 general purpose bucket name",
-		Check: validateBucketName,
-		Schema: map[string]any{
-			"pattern":   bucketNameRE.String(),
-			"minLength": 3,
-			"maxLength": 63,
-			"not": map[string]any{"anyOf": []any{
-				map[string]any{"pattern": `\.\.`},
-				map[string]any{"pattern": `^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$`},
-				map[string]any{"pattern": `^(xn--|sthree-|amzn-s3-demo-)`},
-				map[string]any{"pattern": `(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$`},
-			}},
+// available to every template. The table is built on first use.
+var validators = sync.OnceValue(func() map[string]Validator {
+	table := map[string]Validator{
+		"s3-bucket-name": {
+			Doc:   "an S3 general purpose bucket name",
+			Check: validateBucketName,
+			Schema: map[string]any{
+				"pattern":   bucketNameRE.String(),
+				"minLength": 3,
+				"maxLength": 63,
+				"not": map[string]any{"anyOf": []any{
+					map[string]any{"pattern": `\.\.`},
+					map[string]any{"pattern": `^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$`},
+					map[string]any{"pattern": `^(xn--|sthree-|amzn-s3-demo-)`},
+					map[string]any{"pattern": `(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$`},
+				}},
+			},
 		},
-	},
-	"s3-key-prefix": {
-		Doc:   `an S3 key prefix ending in "/", without wildcards, policy variables, quotes or spaces`,
-		Check: validateKeyPrefix,
-		Schema: map[string]any{
-			"pattern":   `^(?:[A-Za-z0-9!_.()=@,:+-]+/)+$`,
-			"maxLength": maxKeyPrefix,
-			"not":       map[string]any{"pattern": `(^|/)\.{1,2}/`},
+		"s3-key-prefix": {
+			Doc:   `an S3 key prefix ending in "/", without wildcards, policy variables, quotes or spaces`,
+			Check: validateKeyPrefix,
+			Schema: map[string]any{
+				"pattern":   `^(?:[A-Za-z0-9!_.()=@,:+-]+/)+$`,
+				"maxLength": maxKeyPrefix,
+				"not":       map[string]any{"pattern": `(^|/)\.{1,2}/`},
+			},
 		},
-	},
-	"model-id": {
-		Doc:    "a model id: letters, digits and ._:/- only, at most 200 characters",
-		Check:  validateModelID,
-		Schema: map[string]any{"pattern": modelIDRE.String(), "maxLength": 200, "not": map[string]any{"pattern": `\.\.`}},
-	},
-	"bedrock-model-id": {
-		Doc:    "an Amazon Bedrock foundation model id, optionally behind a cross-region inference profile prefix",
-		Check:  validateBedrockModelID,
-		Schema: map[string]any{"pattern": bedrockModelRE.String()},
-	},
-	"openai-base-url": {
-		Doc:   "the base URL of an OpenAI-compatible API as OpenAI's SDKs take it: https (http only for localhost), no credentials, query or /chat/completions",
-		Check: validateBaseURL,
-		Schema: map[string]any{
-			"pattern": `^(https://[^/?#\s'"` + "`" + `\\<>{}|^$@]+|http://(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?)(/[^?#\s'"` + "`" + `\\<>{}|^$]*)?$`,
-			"not": map[string]any{"anyOf": []any{
-				map[string]any{"pattern": `/chat/completions/?$`},
-				// OpenAI's own API is served under /v1 only.
-				map[string]any{"pattern": `^https://api\.openai\.com(/?$|/([^v]|v[^1]|v1[^/]|v1/.))`},
-			}},
+		"model-id": {
+			Doc:    "a model id: letters, digits and ._:/- only, at most 200 characters",
+			Check:  validateModelID,
+			Schema: map[string]any{"pattern": modelIDRE.String(), "maxLength": 200, "not": map[string]any{"pattern": `\.\.`}},
 		},
-	},
-	"ssm-parameter-name": {
-		Doc:   "a fully qualified SSM parameter name, such as /my-app/api-key",
-		Check: validateSSMParameterName,
-		Schema: map[string]any{
-			"pattern":   ssmNameRE.String(),
-			"maxLength": 1011,
-			"not":       map[string]any{"pattern": `^/(?:[aA][wW][sS]|[sS][sS][mM])`},
+		"bedrock-model-id": {
+			Doc:    "an Amazon Bedrock foundation model id, optionally behind a cross-region inference profile prefix",
+			Check:  validateBedrockModelID,
+			Schema: map[string]any{"pattern": bedrockModelRE.String()},
 		},
-	},
-	"cors-origins": {
-		Doc:   "a comma-separated list of web origins (scheme://host[:port]), https or localhost, no wildcard",
-		Check: validateCORSOrigins,
-		Schema: map[string]any{
-			"pattern": `^(https://[A-Za-z0-9.-]+(:[0-9]{1,5})?|http://(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3})(:[0-9]{1,5})?)(,(https://[A-Za-z0-9.-]+(:[0-9]{1,5})?|http://(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3})(:[0-9]{1,5})?)){0,99}$`,
+		"openai-base-url": {
+			Doc:   "the base URL of an OpenAI-compatible API as OpenAI's SDKs take it: https (http only for localhost), no credentials, query or /chat/completions",
+			Check: validateBaseURL,
+			Schema: map[string]any{
+				"pattern": `^(https://[^/?#\s'"` + "`" + `\\<>{}|^$@]+|http://(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?)(/[^?#\s'"` + "`" + `\\<>{}|^$]*)?$`,
+				"not": map[string]any{"anyOf": []any{
+					map[string]any{"pattern": `/chat/completions/?$`},
+					// OpenAI's own API is served under /v1 only.
+					map[string]any{"pattern": `^https://api\.openai\.com(/?$|/([^v]|v[^1]|v1[^/]|v1/.))`},
+				}},
+			},
 		},
-	},
-	"dynamodb-table-name": {
-		Doc:    "a DynamoDB table name: 3-255 letters, digits and _.-",
-		Check:  patternCheck(boundedRE(`^[A-Za-z0-9_.-]+$`, 3, 255), "not a DynamoDB table name (3-255 letters, digits, \"_\", \".\" and \"-\")", "e.g. orders"),
-		Schema: map[string]any{"pattern": `^[A-Za-z0-9_.-]+$`, "minLength": 3, "maxLength": 255},
-	},
-}
-
-func init() {
-	for name, v := range validators {
-		v.Name = name
-		validators[name] = v
+		"ssm-parameter-name": {
+			Doc:   "a fully qualified SSM parameter name, such as /my-app/api-key",
+			Check: validateSSMParameterName,
+			Schema: map[string]any{
+				"pattern":   ssmNameRE.String(),
+				"maxLength": 1011,
+				"not":       map[string]any{"pattern": `^/(?:[aA][wW][sS]|[sS][sS][mM])`},
+			},
+		},
+		"cors-origins": {
+			Doc:   "a comma-separated list of web origins (scheme://host[:port]), https or localhost, no wildcard",
+			Check: validateCORSOrigins,
+			Schema: map[string]any{
+				"pattern": `^(https://[A-Za-z0-9.-]+(:[0-9]{1,5})?|http://(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3})(:[0-9]{1,5})?)(,(https://[A-Za-z0-9.-]+(:[0-9]{1,5})?|http://(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3})(:[0-9]{1,5})?)){0,99}$`,
+			},
+		},
+		"dynamodb-table-name": {
+			Doc:    "a DynamoDB table name: 3-255 letters, digits and _.-",
+			Check:  patternCheck(boundedRE(`^[A-Za-z0-9_.-]+$`, 3, 255), "not a DynamoDB table name (3-255 letters, digits, \"_\", \".\" and \"-\")", "e.g. orders"),
+			Schema: map[string]any{"pattern": `^[A-Za-z0-9_.-]+$`, "minLength": 3, "maxLength": 255},
+		},
 	}
-}
+	for name, v := range table {
+		v.Name = name
+		table[name] = v
+	}
+	return table
+})
 
 // Validators returns the named validators, sorted by name.
 func Validators() []Validator {
-	out := make([]Validator, 0, len(validators))
-	for _, name := range slices.Sorted(maps.Keys(validators)) {
-		out = append(out, validators[name])
+	out := make([]Validator, 0, len(validators()))
+	for _, name := range slices.Sorted(maps.Keys(validators())) {
+		out = append(out, validators()[name])
 	}
 	return out
 }
 
-func validatorNames() string { return strings.Join(slices.Sorted(maps.Keys(validators)), ", ") }
+func validatorNames() string { return strings.Join(slices.Sorted(maps.Keys(validators())), ", ") }
 
 // patternCheck is a Check that wants the whole value to match re.
 func patternCheck(re interface{ MatchString(string) bool }, reason, hint string) func(field, value string) error {

@@ -339,6 +339,9 @@ func newData(o Options) (Data, error) {
 	d.Params = t.ResolveParams(o.Set)
 	d.Bundle = t.Bundle
 	d.Custom = o.source().Origin(o.Template) != "builtin"
+	if err := t.pack.complete(); err != nil {
+		return Data{}, err
+	}
 	d.Sample = defaultSample
 	if t.pack.sample != nil {
 		d.Sample = *t.pack.sample

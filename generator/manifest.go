@@ -289,8 +289,12 @@ func (mp *manifestParser) text(n *yaml.Node, key, value string) {
 	}
 }
 
-// parseManifest reads a template's streamgen.yaml.
-func parseManifest(raw []byte, file, name string) (*Template, []error) {
+// parseManifest reads a template's streamgen.yaml: at once what the
+// command line and the schema show (the description, defaults and
+// parameters), and in the function it returns what only rendering needs (the
+// declared values and infrastructure, the sample request), whose problems
+// that function reports.
+func parseManifest(raw []byte, file, name string) (*Template, func() []error, []error) {
 	mp := &manifestParser{file: file}
 	if !templateNameRE.MatchString(name) {
 		mp.at(nil, "the folder name %s is not a usable template name: use lowercase letters, digits and hyphens, starting with a letter", Quote(name))
@@ -298,7 +302,7 @@ func parseManifest(raw []byte, file, name string) (*Template, []error) {
 	var m manifestSchema
 	root := mp.root(raw, &m)
 	if root == nil {
-		return nil, mp.errs
+		return nil, nil, mp.errs
 	}
 	t := &Template{
 		Name:            name,
@@ -359,9 +363,13 @@ func parseManifest(raw []byte, file, name string) (*Template, []error) {
 			}
 		}
 	}
-	t.pack.declared = mp.declared(root, t, nil)
-	t.pack.sample = mp.sample(valueNode(root, "sample"))
-	return t, mp.errs
+	rest := func() []error {
+		mp := &manifestParser{file: file}
+		t.pack.declared = mp.declared(root, t, nil)
+		t.pack.sample = mp.sample(valueNode(root, "sample"))
+		return mp.errs
+	}
+	return t, rest, mp.errs
 }
 
 // parseVariantManifest reads variants/VALUE/variant.yaml.

@@ -354,6 +354,28 @@ type pack struct {
 	variants     map[string]*variantPack
 	files        *layer
 	sample       *Sample // the sample: request; nil for defaultSample
+	// rest parses what only rendering needs; see [pack.complete].
+	rest *deferredParse
+}
+
+// deferredParse is work put off until its result is needed, done once.
+type deferredParse struct {
+	once sync.Once
+	run  func() []error
+	errs []error
+}
+
+// complete parses, once, what only rendering needs: the declared values
+// and infrastructure, the sample request and the variants' manifests. The
+// embedded templates put this off, so that a run reads only what its own
+// template declares; a custom template's is done when it loads, where its
+// problems are reported with the rest.
+func (p *pack) complete() error {
+	if p.rest == nil {
+		return nil
+	}
+	p.rest.once.Do(func() { p.rest.errs = p.rest.run() })
+	return errors.Join(p.rest.errs...)
 }
 
 // variantPack is a folder variants/VALUE of a template: files added when
@@ -379,7 +401,7 @@ func loadPack(fsys fs.FS, dir, name, origin string) (*Template, []error) {
 	if err != nil {
 		return nil, []error{&FileError{File: shown + "/" + ManifestFile, Msg: err.Error()}}
 	}
-	t, errs := parseManifest(raw, shown+"/"+ManifestFile, name)
+	t, rest, errs := parseManifest(raw, shown+"/"+ManifestFile, name)
 	if t == nil {
 		return nil, errs
 	}
@@ -404,26 +426,42 @@ func loadPack(fsys fs.FS, dir, name, origin string) (*Template, []error) {
 			errs = append(errs, &FileError{File: displayPath(origin, vdir), Msg: fmt.Sprintf("variants/%s is not a choice of %s (%s)", value, t.pack.variantParam, strings.Join(slices.Sorted(maps.Keys(choices)), ", "))})
 			continue
 		}
-		v := &variantPack{files: vfiles[value]}
-		if raw, err := readNamed(fsys, vdir, VariantManifestFile); err == nil {
-			d, verrs := parseVariantManifest(raw, displayPath(origin, vdir+"/"+VariantManifestFile), t)
-			errs = append(errs, verrs...)
-			v.declared = d
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, &FileError{File: displayPath(origin, vdir+"/"+VariantManifestFile), Msg: err.Error()})
+		t.pack.variants[value] = &variantPack{files: vfiles[value]}
+	}
+	// The variants' manifests extend the template's declarations, so they
+	// are read after them.
+	readRest := func() []error {
+		errs := rest()
+		for _, value := range slices.Sorted(maps.Keys(t.pack.variants)) {
+			vdir := dir + "/variants/" + value
+			shown := displayPath(origin, vdir+"/"+VariantManifestFile)
+			if raw, err := readNamed(fsys, vdir, VariantManifestFile); err == nil {
+				d, verrs := parseVariantManifest(raw, shown, t)
+				errs = append(errs, verrs...)
+				t.pack.variants[value].declared = d
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, &FileError{File: shown, Msg: err.Error()})
+			}
 		}
-		t.pack.variants[value] = v
+		return errs
 	}
-	if origin != "" {
-		// A custom template is checked in full when it loads.
-		errs = append(errs, t.pack.parse()...)
+	if origin == "" {
+		t.pack.rest = &deferredParse{run: readRest}
+		return t, errs
 	}
+	// A custom template is checked in full when it loads.
+	errs = append(errs, readRest()...)
+	errs = append(errs, t.pack.parse()...)
 	return t, errs
 }
 
 // patchPack returns built-in template t with the files of fsys/dir added
 // to or replacing its own, partials and variant files included.
 func patchPack(fsys fs.FS, dir, origin string, t Template) (Template, []error) {
+	// The variants are copied below, so their manifests are read first.
+	if err := t.pack.complete(); err != nil {
+		return t, []error{err}
+	}
 	patch, errs := loadLayer(fsys, dir, dir, origin)
 	manifests, _ := fs.Glob(fsys, dir+"/variants/*/"+VariantManifestFile)
 	for _, m := range manifests {

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"errors"
+	"github.com/streamgen/streamgen/templates"
 	"os"
 	"path/filepath"
 	"slices"
@@ -424,5 +425,33 @@ func TestBuiltinTemplatesRenderEveryCombination(t *testing.T) {
 		for _, err := range src.trialRender(name) {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// The embedded templates read their declarations only when they render;
+// every one must read them without a problem, and must not have read them
+// just by being listed.
+func TestBuiltinDeclarationsLoadWhenFirstRendered(t *testing.T) {
+	s, err := loadEmbedded(templates.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	declaring := 0
+	for _, tmpl := range s.Templates() {
+		if tmpl.pack.rest == nil {
+			t.Fatalf("%s: the embedded template read its declarations at load", tmpl.Name)
+		}
+		if tmpl.pack.declared.policies != nil || tmpl.pack.sample != nil {
+			t.Errorf("%s: declarations filled before the template rendered", tmpl.Name)
+		}
+		if err := tmpl.pack.complete(); err != nil {
+			t.Errorf("%s: %v", tmpl.Name, err)
+		}
+		if len(tmpl.pack.declared.policies) > 0 {
+			declaring++
+		}
+	}
+	if declaring == 0 {
+		t.Error("no built-in template declared an IAM statement once its declarations were read")
 	}
 }

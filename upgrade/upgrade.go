@@ -39,7 +39,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/aymanbagabas/go-udiff"
 	"github.com/streamgen/streamgen/generator"
 	"github.com/streamgen/streamgen/merge"
 )
@@ -641,7 +640,7 @@ func fileDiff(p string, before, after []byte) string {
 	if bytes.Equal(before, after) || isBinary(before) || isBinary(after) {
 		return ""
 	}
-	return udiff.Unified("a/"+p, "b/"+p, string(before), string(after))
+	return merge.Unified("a/"+p, "b/"+p, before, after)
 }
 
 // Absolute makes dir absolute for messages, keeping it as given when that

@@ -24,6 +24,8 @@ import (
 // from a source other than the built-in one. A Source is immutable and
 // safe for concurrent use.
 type Source struct {
+	// templates holds an embedded template as a stub (its Name and
+	// pack.load) until it is first asked for; see [Source.at].
 	templates []Template
 	layers    map[string]*layer // base, sam, cdk
 	origins   map[string]string // template -> LoadSource origin, when not "builtin"
@@ -73,12 +75,12 @@ func loadEmbedded(fsys fs.FS) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A template's folder is read when the template is first asked for,
+	// so that a run reads only the manifests it uses.
 	for _, e := range packDirs {
-		t, terrs := loadPack(fsys, packsDir+"/"+e.Name(), e.Name(), "")
-		errs = append(errs, terrs...)
-		if t != nil {
-			s.templates = append(s.templates, *t)
-		}
+		name := e.Name()
+		load := &lazyTemplate{run: func() (*Template, []error) { return loadPack(fsys, packsDir+"/"+name, name, "") }}
+		s.templates = append(s.templates, Template{Name: name, pack: &pack{load: load}})
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -86,12 +88,38 @@ func loadEmbedded(fsys fs.FS) (*Source, error) {
 	return s, nil
 }
 
+// lazyTemplate loads one embedded template, once.
+type lazyTemplate struct {
+	once sync.Once
+	run  func() (*Template, []error)
+	t    Template
+}
+
+// at returns template i, loading it first if it is an embedded one not yet
+// read. The embedded tree's templates are checked by the golden tests, so
+// one that does not load is a defect of the build, as in [Builtin].
+func (s *Source) at(i int) Template {
+	t := s.templates[i]
+	if t.pack == nil || t.pack.load == nil {
+		return t
+	}
+	l := t.pack.load
+	l.once.Do(func() {
+		loaded, errs := l.run()
+		if len(errs) > 0 || loaded == nil {
+			panic("streamgen: the embedded template " + t.Name + " does not load: " + errors.Join(errs...).Error())
+		}
+		l.t = *loaded
+	})
+	return l.t
+}
+
 // Templates returns the source's templates: the built-in ones first, by
 // name, then custom ones by name.
 func (s *Source) Templates() []Template {
 	out := make([]Template, len(s.templates))
-	for i, t := range s.templates {
-		out[i] = t.clone()
+	for i := range s.templates {
+		out[i] = s.at(i).clone()
 	}
 	return out
 }
@@ -108,9 +136,9 @@ func (s *Source) Names() []string {
 
 // Template returns the template called name.
 func (s *Source) Template(name string) (Template, bool) {
-	for _, t := range s.templates {
+	for i, t := range s.templates {
 		if t.Name == name {
-			return t.clone(), true
+			return s.at(i).clone(), true
 		}
 	}
 	return Template{}, false
@@ -219,7 +247,7 @@ func LoadSource(fsys fs.FS, origin string) (*Source, error) {
 			src.layers[name] = base.layers[name].overlay(patch)
 			affected = append(affected, "*")
 		case errors.Is(err, fs.ErrNotExist) && builtinIdx >= 0:
-			t, perrs := patchPack(fsys, name, origin, base.templates[builtinIdx])
+			t, perrs := patchPack(fsys, name, origin, base.at(builtinIdx))
 			errs = append(errs, perrs...)
 			src.templates[slices.IndexFunc(src.templates, func(b Template) bool { return b.Name == name })] = t
 			affected = append(affected, name)
@@ -354,6 +382,8 @@ type pack struct {
 	variants     map[string]*variantPack
 	files        *layer
 	sample       *Sample // the sample: request; nil for defaultSample
+	// load, in an embedded template's stub, reads the template.
+	load *lazyTemplate
 	// rest parses what only rendering needs; see [pack.complete].
 	rest *deferredParse
 }

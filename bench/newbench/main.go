@@ -3,8 +3,9 @@
 // version` against a hello-world Go program, each run in a new empty
 // directory, interleaved so all see the same machine load. It prints
 // medians and their ratios against the targets: new at least 100x faster
-// than cdk init, version within 2x of hello-world.
-// bench/new-vs-cdk-init.sh builds the binaries and runs it.
+// than cdk init, version within 2x of hello-world. With -floor it also
+// times a program that links streamgen's dependencies and does nothing
+// else. bench/new-vs-cdk-init.sh builds the binaries and runs it.
 package main
 
 import (
@@ -22,6 +23,7 @@ func main() {
 	streamgen := flag.String("streamgen", "", "path to the streamgen binary")
 	cdk := flag.String("cdk", "", "path to the cdk CLI")
 	hello := flag.String("hello", "", "path to a hello-world Go binary")
+	floor := flag.String("floor", "", "path to a program that links streamgen's dependencies and only prints a line (optional)")
 	runs := flag.Int("runs", 30, "timed runs of streamgen new (cdk init gets a third, at least 5)")
 	flag.Parse()
 	if *streamgen == "" || *cdk == "" || *hello == "" {
@@ -39,10 +41,15 @@ func main() {
 		"cdkinit":   {*cdk, "init", "app", "--language", "typescript", "--generate-only"},
 		"true":      {"true"}, // the cost of starting any process here
 	}
+	order := []string{"true", "hello", "version", "streamgen", "cdkinit"}
+	if *floor != "" {
+		commands["floor"] = []string{*floor}
+		order = append(order[:2], append([]string{"floor"}, order[2:]...)...)
+	}
 	times := map[string][]time.Duration{}
 	cdkEvery := max(1, *runs/max(5, *runs/3))
 	for i := -1; i < *runs; i++ { // i == -1 is an untimed warm-up
-		for _, name := range []string{"true", "hello", "version", "streamgen", "cdkinit"} {
+		for _, name := range order {
 			if name == "cdkinit" && i%cdkEvery != 0 && i != -1 {
 				continue
 			}
@@ -55,6 +62,9 @@ func main() {
 	med := func(name string) time.Duration { return median(times[name]) }
 	fmt.Printf("process start floor (/bin/true)  median %8.2f ms  (%d runs)\n", ms(med("true")), len(times["true"]))
 	fmt.Printf("hello-world (Go)                 median %8.2f ms  (%d runs)\n", ms(med("hello")), len(times["hello"]))
+	if *floor != "" {
+		fmt.Printf("dependencies only (no own code)  median %8.2f ms  (%d runs, %.2fx hello-world)\n", ms(med("floor")), len(times["floor"]), float64(med("floor"))/float64(med("hello")))
+	}
 	fmt.Printf("streamgen version                median %8.2f ms  (%d runs)\n", ms(med("version")), len(times["version"]))
 	fmt.Printf("streamgen new                    median %8.2f ms  (%d runs)\n", ms(med("streamgen")), len(times["streamgen"]))
 	fmt.Printf("cdk init --generate-only         median %8.2f ms  (%d runs)\n", ms(med("cdkinit")), len(times["cdkinit"]))

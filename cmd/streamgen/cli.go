@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -130,10 +131,17 @@ func (a *app) prompter(accessible bool) Prompter {
 func (a *app) run(args []string) int {
 	root := a.rootCommand()
 	root.SetArgs(args)
-	// new's flags for template parameters are built from the templates,
-	// which only new, its help and shell completion need to read.
-	if target, _, err := root.Find(args); err != nil || !slices.Contains([]string{"version", "list", "schema", "dev", "invoke", "check"}, target.Name()) {
+	// The flags for template parameters (--bucket, ...) and the defaults
+	// per template in new's help are built from every template's manifest:
+	// read them only for a command line that can use them.
+	target, _, findErr := root.Find(args)
+	if findErr != nil || needsTemplateFlags(target, args) {
 		a.templateFlags()
+	}
+	// A command that writes or waits takes Ctrl-C as a cancellation from
+	// its start; one that only prints is left to the default (exit).
+	if w, ok := a.ctx.(interface{ watch() }); ok && (findErr != nil || !slices.Contains([]string{"version", "list", "schema"}, target.Name())) {
+		w.watch()
 	}
 	// Errors from flag parsing come before RunE can see --json.
 	a.jsonErrors = slices.ContainsFunc(args, func(s string) bool {
@@ -165,6 +173,53 @@ func (a *app) run(args []string) int {
 	}
 	a.printJSONError(err, code)
 	return code
+}
+
+// needsTemplateFlags reports whether a command line for target needs the
+// flags built from the templates: target is new or upgrade (or a command
+// cobra adds when it runs, such as help and shell completion) and the line
+// asks for help or names a flag target does not have without them. Anything
+// it cannot tell is taken as a yes, which costs only start-up time.
+func needsTemplateFlags(target *cobra.Command, args []string) bool {
+	switch target.Name() {
+	case "new", "upgrade":
+	case "version", "list", "schema", "dev", "invoke", "check":
+		return false
+	default:
+		return true
+	}
+	lookup := func(name string) *pflag.Flag {
+		return cmp.Or(target.Flags().Lookup(name), target.InheritedFlags().Lookup(name))
+	}
+	for _, arg := range args {
+		switch {
+		case arg == "--":
+			return false // what follows is arguments
+		case arg == "-" || !strings.HasPrefix(arg, "-"):
+			continue
+		case strings.HasPrefix(arg, "--"):
+			name, _, _ := strings.Cut(arg[2:], "=")
+			if lookup(name) == nil {
+				return true // a parameter flag, help, or a typo
+			}
+		default:
+			// One or more shorthands (-y); one that takes a value ends
+			// the group.
+			for _, c := range arg[1:] {
+				f := target.Flags().ShorthandLookup(string(c))
+				if f == nil {
+					f = target.InheritedFlags().ShorthandLookup(string(c))
+				}
+				if f == nil {
+					return true // -h, or a typo
+				}
+				if f.NoOptDefVal == "" {
+					break
+				}
+			}
+		}
+	}
+	return false
 }
 
 // printError writes err to stderr, one line per joined error, with control
@@ -592,7 +647,10 @@ func applyAnswerFlags(nf newFlags, o *generator.Options, given map[string]bool) 
 	if err != nil {
 		return err
 	}
-	_, params, _ := paramFlags()
+	var params map[string]generator.Param
+	if len(nf.params) > 0 { // the parameter flags exist
+		_, params, _ = paramFlags()
+	}
 	for _, flag := range slices.Sorted(maps.Keys(nf.params)) {
 		if !nf.changed[flag] {
 			continue

@@ -303,3 +303,44 @@ func TestInterruptedRunWritesNothing(t *testing.T) {
 	}
 	assertUnchanged(t, before, snapshot(t, root))
 }
+
+// The templates' manifests are read for their flags only when a command
+// line can use them; a line that cannot must still run as before.
+func TestTemplateFlagsOnlyWhenNeeded(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"new", "app", "--no-input", "--dir", "d"}, false},
+		{[]string{"new", "app", "-y", "--memory=512", "--set", "k=v"}, false},
+		{[]string{"new", "app", "--", "--bucket"}, false},
+		{[]string{"upgrade", "--dry-run"}, false},
+		{[]string{"version"}, false},
+		{[]string{"check", "."}, false},
+		{[]string{"new", "app", "--bucket", "b"}, true},
+		{[]string{"new", "app", "--bucket=b"}, true},
+		{[]string{"upgrade", "--model", "m"}, true},
+		{[]string{"new", "--help"}, true},
+		{[]string{"new", "-h"}, true},
+		{[]string{"new", "-yh"}, true},
+		{[]string{"help", "new"}, true},
+		{[]string{"__complete", "new", "--"}, true},
+	} {
+		a := &app{}
+		root := a.rootCommand()
+		target, _, err := root.Find(c.args)
+		if got := err != nil || needsTemplateFlags(target, c.args); got != c.want {
+			t.Errorf("%q: needs the template flags %v, want %v", c.args, got, c.want)
+		}
+	}
+	// Without the parameter flags, a parameter given with --set still
+	// reaches the template.
+	dir := filepath.Join(sandbox(t), "assets")
+	code, _, stderr := runCLI(t, "new", "assets", "--dir", dir, "--template", "s3-proxy", "--set", "bucket=my-assets", "--no-input")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "template.yaml")); err != nil || !strings.Contains(string(b), "my-assets") {
+		t.Errorf("the bucket did not reach template.yaml: %v", err)
+	}
+}

@@ -18,15 +18,39 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 )
 
 func main() {
-	// SIGINT, SIGTERM and SIGHUP (the terminal closed) cancel the context
-	// instead of killing the process, so a write in progress can remove its
-	// staging directory first and `streamgen dev` can stop the function.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx := &signalContext{Context: context.Background()}
 	code := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
+	if ctx.stop != nil {
+		ctx.stop()
+	}
 	os.Exit(code)
 }
+
+// signalContext is cancelled by SIGINT, SIGTERM or SIGHUP (the terminal
+// closed) instead of the process being killed, so that a write in progress
+// can remove its staging directory first and `streamgen dev` can stop the
+// function. Watching for the signals starts a goroutine and a thread, so it
+// begins only when a command asks for it (see [app.run]) or first consults
+// Done or Err: a command that never waits (version, list) exits without
+// paying for it.
+type signalContext struct {
+	context.Context // context.Background: no deadline, no values
+	once            sync.Once
+	ctx             context.Context
+	stop            context.CancelFunc
+}
+
+// watch starts taking the signals as cancellation.
+func (s *signalContext) watch() {
+	s.once.Do(func() {
+		s.ctx, s.stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	})
+}
+
+func (s *signalContext) Done() <-chan struct{} { s.watch(); return s.ctx.Done() }
+func (s *signalContext) Err() error            { s.watch(); return s.ctx.Err() }

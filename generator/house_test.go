@@ -1,6 +1,10 @@
 package generator
 
 import (
+	"bytes"
+	"go/format"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -154,5 +158,26 @@ func TestHouseRefusesFlowStyle(t *testing.T) {
 func TestYAMLDuplicateKeysRefused(t *testing.T) {
 	if err := checkYAMLKeys([]byte("a: 1\nb:\n  c: 1\n  c: 2\n")); err == nil || !strings.Contains(err.Error(), "line 4") {
 		t.Errorf("got %v, want the duplicate at line 4", err)
+	}
+}
+
+// taggable_gen.go is what gen_taggable.py writes from the installed
+// cfn-lint's resource schemas, so house tags reach every taggable type it
+// knows.
+func TestTaggableIsCurrent(t *testing.T) {
+	out, err := exec.Command("python3", "gen_taggable.py").Output()
+	if err != nil {
+		t.Fatalf("python3 gen_taggable.py (it needs cfn-lint): %v", err)
+	}
+	want, err := format.Source(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("taggable_gen.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Error("taggable_gen.go is not what gen_taggable.py writes with the installed cfn-lint; run go generate ./generator")
 	}
 }

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -40,15 +41,18 @@ const (
 	packsDir  = "packs"
 )
 
-// builtin loads the embedded tree once per process, when first asked:
-// manifests are read then, templates parsed only when a project renders.
+// builtin lists the embedded tree once per process, when first asked. Each
+// template's folder is read when that template is first asked for, and
+// its declarations and files are parsed when it first renders.
 var builtin = sync.OnceValues(func() (*Source, error) {
 	return loadEmbedded(templates.FS)
 })
 
 // Builtin returns the templates embedded in streamgen. It panics if the
-// embedded tree is broken, which the golden tests rule out before a
-// release.
+// embedded tree's layout is broken, and so does reading a built-in
+// template whose manifest does not load; a built-in template's broken
+// declarations are an error of the projects it renders. The generator's
+// and the golden tests rule all of these out before a release.
 func Builtin() *Source {
 	s, err := builtin()
 	if err != nil {
@@ -93,6 +97,7 @@ type lazyTemplate struct {
 	once sync.Once
 	run  func() (*Template, []error)
 	t    Template
+	err  error
 }
 
 // at returns template i, loading it first if it is an embedded one not yet
@@ -107,10 +112,14 @@ func (s *Source) at(i int) Template {
 	l.once.Do(func() {
 		loaded, errs := l.run()
 		if len(errs) > 0 || loaded == nil {
-			panic("streamgen: the embedded template " + t.Name + " does not load: " + errors.Join(errs...).Error())
+			l.err = cmp.Or(errors.Join(errs...), errors.New("no manifest"))
+			return
 		}
 		l.t = *loaded
 	})
+	if l.err != nil {
+		panic("streamgen: the embedded template " + t.Name + " does not load: " + l.err.Error())
+	}
 	return l.t
 }
 
@@ -435,6 +444,13 @@ func loadPack(fsys fs.FS, dir, name, origin string) (*Template, []error) {
 	if t == nil {
 		return nil, errs
 	}
+	// A custom template is checked in full when it loads, its problems in
+	// the order of its files; an embedded one reads its declarations and
+	// its variants' manifests when it first renders (see [pack.complete]).
+	custom := origin != ""
+	if custom {
+		errs = append(errs, rest()...)
+	}
 	files, ferrs := loadLayer(fsys, dir, name, origin)
 	errs = append(errs, ferrs...)
 	t.pack.files = files
@@ -450,37 +466,42 @@ func loadPack(fsys fs.FS, dir, name, origin string) (*Template, []error) {
 			choices[c] = true
 		}
 	}
-	for _, value := range slices.Sorted(maps.Keys(vfiles)) {
+	// readVariant reads variants/VALUE/variant.yaml, if there is one, which
+	// extends the template's own declarations.
+	readVariant := func(value string) []error {
 		vdir := dir + "/variants/" + value
+		shown := displayPath(origin, vdir+"/"+VariantManifestFile)
+		raw, err := readNamed(fsys, vdir, VariantManifestFile)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil
+		case err != nil:
+			return []error{&FileError{File: shown, Msg: err.Error()}}
+		}
+		d, verrs := parseVariantManifest(raw, shown, t)
+		t.pack.variants[value].declared = d
+		return verrs
+	}
+	for _, value := range slices.Sorted(maps.Keys(vfiles)) {
 		if t.pack.variantParam != "" && !choices[value] {
-			errs = append(errs, &FileError{File: displayPath(origin, vdir), Msg: fmt.Sprintf("variants/%s is not a choice of %s (%s)", value, t.pack.variantParam, strings.Join(slices.Sorted(maps.Keys(choices)), ", "))})
+			errs = append(errs, &FileError{File: displayPath(origin, dir+"/variants/"+value), Msg: fmt.Sprintf("variants/%s is not a choice of %s (%s)", value, t.pack.variantParam, strings.Join(slices.Sorted(maps.Keys(choices)), ", "))})
 			continue
 		}
 		t.pack.variants[value] = &variantPack{files: vfiles[value]}
-	}
-	// The variants' manifests extend the template's declarations, so they
-	// are read after them.
-	readRest := func() []error {
-		errs := rest()
-		for _, value := range slices.Sorted(maps.Keys(t.pack.variants)) {
-			vdir := dir + "/variants/" + value
-			shown := displayPath(origin, vdir+"/"+VariantManifestFile)
-			if raw, err := readNamed(fsys, vdir, VariantManifestFile); err == nil {
-				d, verrs := parseVariantManifest(raw, shown, t)
-				errs = append(errs, verrs...)
-				t.pack.variants[value].declared = d
-			} else if !errors.Is(err, fs.ErrNotExist) {
-				errs = append(errs, &FileError{File: shown, Msg: err.Error()})
-			}
+		if custom {
+			errs = append(errs, readVariant(value)...)
 		}
-		return errs
 	}
-	if origin == "" {
-		t.pack.rest = &deferredParse{run: readRest}
+	if !custom {
+		t.pack.rest = &deferredParse{run: func() []error {
+			errs := rest()
+			for _, value := range slices.Sorted(maps.Keys(t.pack.variants)) {
+				errs = append(errs, readVariant(value)...)
+			}
+			return errs
+		}}
 		return t, errs
 	}
-	// A custom template is checked in full when it loads.
-	errs = append(errs, readRest()...)
 	errs = append(errs, t.pack.parse()...)
 	return t, errs
 }

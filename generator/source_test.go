@@ -455,3 +455,31 @@ func TestBuiltinDeclarationsLoadWhenFirstRendered(t *testing.T) {
 		t.Error("no built-in template declared an IAM statement once its declarations were read")
 	}
 }
+
+// A custom template's problems come in the order of its files: the
+// manifest's (declarations and sample included), then each variant's, in
+// name order, each variant's manifest with its folder.
+func TestLoadSourceErrorOrder(t *testing.T) {
+	files := map[string]string{
+		"t/streamgen.yaml":          "description: x\nparams:\n  - name: kind\n    help: h\n    choices: [a, b]\n    default: a\nvariants:\n  param: kind\nsample:\n  method: BREW\n",
+		"t/variants/a/variant.yaml": "values:\n  - name: bad-name\n    value: x\n",
+		"t/variants/a/x.txt":        "x\n",
+		"t/variants/zz/x.txt":       "x\n",
+	}
+	_, err := LoadSource(mapFS(files), "house")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	var at []int
+	for _, want := range []string{"house/t/streamgen.yaml:10:", "house/t/variants/a/variant.yaml:2:", "house/t/variants/zz: variants/zz is not a choice"} {
+		i := strings.Index(msg, want)
+		if i < 0 {
+			t.Fatalf("error\n%v\ndoes not contain %q", err, want)
+		}
+		at = append(at, i)
+	}
+	if !slices.IsSorted(at) {
+		t.Errorf("problems out of order:\n%v", err)
+	}
+}

@@ -176,10 +176,11 @@ func (a *app) run(args []string) int {
 }
 
 // needsTemplateFlags reports whether a command line for target needs the
-// flags built from the templates: target is new or upgrade (or a command
-// cobra adds when it runs, such as help and shell completion) and the line
-// asks for help or names a flag target does not have without them. Anything
-// it cannot tell is taken as a yes, which costs only start-up time.
+// flags built from the templates: target is new or upgrade and the line
+// asks for help or names a flag target does not have without them. (Help
+// and shell completion as commands are added by cobra when it runs, so
+// root.Find fails for them and the caller says yes.) Anything it cannot
+// tell is taken as a yes, which costs only start-up time.
 func needsTemplateFlags(target *cobra.Command, args []string) bool {
 	switch target.Name() {
 	case "new", "upgrade":
@@ -191,21 +192,26 @@ func needsTemplateFlags(target *cobra.Command, args []string) bool {
 	lookup := func(name string) *pflag.Flag {
 		return cmp.Or(target.Flags().Lookup(name), target.InheritedFlags().Lookup(name))
 	}
-	for _, arg := range args {
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
 		switch {
 		case arg == "--":
 			return false // what follows is arguments
 		case arg == "-" || !strings.HasPrefix(arg, "-"):
 			continue
 		case strings.HasPrefix(arg, "--"):
-			name, _, _ := strings.Cut(arg[2:], "=")
-			if lookup(name) == nil {
+			name, _, hasValue := strings.Cut(arg[2:], "=")
+			f := lookup(name)
+			if f == nil {
 				return true // a parameter flag, help, or a typo
 			}
+			if !hasValue && f.NoOptDefVal == "" {
+				i++ // the next argument is its value, even "--" or "-x"
+			}
 		default:
-			// One or more shorthands (-y); one that takes a value ends
-			// the group.
-			for _, c := range arg[1:] {
+			// One or more shorthands (-y); one that takes a value takes
+			// the rest of the group, or the next argument.
+			for j, c := range arg[1:] {
 				f := target.Flags().ShorthandLookup(string(c))
 				if f == nil {
 					f = target.InheritedFlags().ShorthandLookup(string(c))
@@ -214,6 +220,9 @@ func needsTemplateFlags(target *cobra.Command, args []string) bool {
 					return true // -h, or a typo
 				}
 				if f.NoOptDefVal == "" {
+					if j == len(arg)-2 {
+						i++
+					}
 					break
 				}
 			}
@@ -387,9 +396,9 @@ declined), 2 usage or validation error, 130 interrupted.`,
 	f.StringVar(&nf.opts.Runtime, "runtime", generator.DefaultRuntime, "Lambda runtime: "+strings.Join(generator.RuntimeChoices, " or "))
 	f.StringVar(&nf.opts.Arch, "arch", generator.DefaultArch, "Lambda architecture: "+strings.Join(generator.ArchChoices, " or "))
 	// The template-dependent parts (the defaults per template, a flag per
-	// parameter) are added by templateFlags, only when new runs or shows
-	// its help: reading the templates costs start-up time other commands
-	// need not pay.
+	// parameter) are added by templateFlags, only for a command line that
+	// uses a parameter flag or asks for help or completion (see
+	// needsTemplateFlags): reading every template costs start-up time.
 	f.IntVar(&nf.opts.Memory, "memory", 0, fmt.Sprintf("function memory in MB, %d-%d", generator.MinMemory, generator.MaxMemory))
 	f.IntVar(&nf.opts.Timeout, "timeout", 0, fmt.Sprintf("function timeout in seconds, %d-%d", generator.MinTimeout, generator.MaxTimeout))
 	f.StringVar(&nf.opts.Front, "front", generator.DefaultFront, "front end: url (a Lambda Function URL) or rest-api (an API Gateway REST API)")
@@ -560,10 +569,12 @@ func fileErrors(err error, nf newFlags, given map[string]bool) error {
 		k, _, _ := strings.Cut(kv, "=")
 		fromFlags[k] = true
 	}
-	_, params, _ := paramFlags()
-	for flag := range nf.params {
-		if nf.changed[flag] {
-			fromFlags[params[flag].Name] = true
+	if len(nf.params) > 0 { // the parameter flags exist
+		_, params, _ := paramFlags()
+		for flag := range nf.params {
+			if nf.changed[flag] {
+				fromFlags[params[flag].Name] = true
+			}
 		}
 	}
 	var out []error

@@ -314,6 +314,9 @@ func TestTemplateFlagsOnlyWhenNeeded(t *testing.T) {
 		{[]string{"new", "app", "--no-input", "--dir", "d"}, false},
 		{[]string{"new", "app", "-y", "--memory=512", "--set", "k=v"}, false},
 		{[]string{"new", "app", "--", "--bucket"}, false},
+		{[]string{"new", "app", "--dir", "--", "--bucket", "b"}, true}, // -- is --dir's value
+		{[]string{"new", "app", "--dir", "--bucket", "--no-input"}, false},
+		{[]string{"new", "app", "--dir=d", "--", "--bucket"}, false},
 		{[]string{"upgrade", "--dry-run"}, false},
 		{[]string{"version"}, false},
 		{[]string{"check", "."}, false},

@@ -225,7 +225,11 @@ func finish(p string, content []byte) (File, error) {
 	if err := checkRelPath(p); err != nil {
 		return File{}, fmt.Errorf("template produced a bad path: %w", err)
 	}
-	content = append(bytes.TrimRight(content, "\n"), '\n')
+	// A copy: content may be a file of the Source itself, which renders
+	// run concurrently read and callers of Render may change.
+	trimmed := bytes.TrimRight(content, "\n")
+	content = append(make([]byte, 0, len(trimmed)+1), trimmed...)
+	content = append(content, '\n')
 	switch path.Ext(p) {
 	case ".json":
 		if !json.Valid(content) {

@@ -356,3 +356,29 @@ func TestBaseArchiveRoundTrips(t *testing.T) {
 		}
 	}
 }
+
+// Rendered files are the caller's: changing them does not change what the
+// next render gives.
+func TestRenderedFilesAreCopies(t *testing.T) {
+	opts := Options{Name: "copies", Template: "echo"}
+	first, err := Render(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for _, f := range first {
+		want[f.Path] = string(f.Content)
+		for i := range f.Content {
+			f.Content[i] = 'X'
+		}
+	}
+	again, err := Render(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range again {
+		if string(f.Content) != want[f.Path] {
+			t.Errorf("%s changed after the caller wrote into an earlier render's copy", f.Path)
+		}
+	}
+}

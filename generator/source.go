@@ -83,21 +83,19 @@ func loadEmbedded(fsys fs.FS) (*Source, error) {
 	// so that a run reads only the manifests it uses.
 	for _, e := range packDirs {
 		name := e.Name()
-		load := &lazyTemplate{run: func() (*Template, []error) { return loadPack(fsys, packsDir+"/"+name, name, "") }}
+		load := sync.OnceValues(func() (Template, error) {
+			t, errs := loadPack(fsys, packsDir+"/"+name, name, "")
+			if len(errs) > 0 || t == nil {
+				return Template{}, cmp.Or(errors.Join(errs...), errors.New("no manifest"))
+			}
+			return *t, nil
+		})
 		s.templates = append(s.templates, Template{Name: name, pack: &pack{load: load}})
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return s, nil
-}
-
-// lazyTemplate loads one embedded template, once.
-type lazyTemplate struct {
-	once sync.Once
-	run  func() (*Template, []error)
-	t    Template
-	err  error
 }
 
 // at returns template i, loading it first if it is an embedded one not yet
@@ -108,19 +106,11 @@ func (s *Source) at(i int) Template {
 	if t.pack == nil || t.pack.load == nil {
 		return t
 	}
-	l := t.pack.load
-	l.once.Do(func() {
-		loaded, errs := l.run()
-		if len(errs) > 0 || loaded == nil {
-			l.err = cmp.Or(errors.Join(errs...), errors.New("no manifest"))
-			return
-		}
-		l.t = *loaded
-	})
-	if l.err != nil {
-		panic("streamgen: the embedded template " + t.Name + " does not load: " + l.err.Error())
+	loaded, err := t.pack.load()
+	if err != nil {
+		panic("streamgen: the embedded template " + t.Name + " does not load: " + err.Error())
 	}
-	return l.t
+	return loaded
 }
 
 // Templates returns the source's templates: the built-in ones first, by
@@ -391,17 +381,10 @@ type pack struct {
 	variants     map[string]*variantPack
 	files        *layer
 	sample       *Sample // the sample: request; nil for defaultSample
-	// load, in an embedded template's stub, reads the template.
-	load *lazyTemplate
-	// rest parses what only rendering needs; see [pack.complete].
-	rest *deferredParse
-}
-
-// deferredParse is work put off until its result is needed, done once.
-type deferredParse struct {
-	once sync.Once
-	run  func() []error
-	errs []error
+	// load, in an embedded template's stub, reads the template, once.
+	load func() (Template, error)
+	// rest parses, once, what only rendering needs; see [pack.complete].
+	rest func() error
 }
 
 // complete parses, once, what only rendering needs: the declared values
@@ -413,8 +396,7 @@ func (p *pack) complete() error {
 	if p.rest == nil {
 		return nil
 	}
-	p.rest.once.Do(func() { p.rest.errs = p.rest.run() })
-	return errors.Join(p.rest.errs...)
+	return p.rest()
 }
 
 // variantPack is a folder variants/VALUE of a template: files added when
@@ -493,13 +475,13 @@ func loadPack(fsys fs.FS, dir, name, origin string) (*Template, []error) {
 		}
 	}
 	if !custom {
-		t.pack.rest = &deferredParse{run: func() []error {
+		t.pack.rest = sync.OnceValue(func() error {
 			errs := rest()
 			for _, value := range slices.Sorted(maps.Keys(t.pack.variants)) {
 				errs = append(errs, readVariant(value)...)
 			}
-			return errs
-		}}
+			return errors.Join(errs...)
+		})
 		return t, errs
 	}
 	errs = append(errs, t.pack.parse()...)

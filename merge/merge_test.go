@@ -72,6 +72,27 @@ func corpus(t *testing.T) [][]byte {
 	return files
 }
 
+// requireGit fails the test when git, its oracle, is not installed.
+func requireGit(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Fatal("git is required: it is the oracle of this test")
+	}
+}
+
+// linePool is what edit inserts besides new lines: lines that repeat in
+// code (blank, closing braces) and about one in twenty of text's own, so
+// that the diff has equal lines to choose between.
+func linePool(rng *rand.Rand, text []byte) []string {
+	pool := []string{"\n", "}\n", "  }\n", "\n\n"}
+	for _, l := range splitLines(text) {
+		if rng.IntN(20) == 0 {
+			pool = append(pool, l)
+		}
+	}
+	return pool
+}
+
 // edit applies a few random line edits: deletions, insertions (often of a
 // line the file already has), replacements and moves; shared, when not
 // nil, are edits made the same way on both sides.
@@ -115,9 +136,7 @@ func edit(rng *rand.Rand, text []byte, pool []string) []byte {
 // TestThreeMatchesGit requires the merge of thousands of random edit
 // pairs of real files to equal git's, text and conflict count.
 func TestThreeMatchesGit(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Fatal("git is required: it is the oracle of this test")
-	}
+	requireGit(t)
 	files := corpus(t)
 	rng := rand.New(rand.NewPCG(12, 13))
 	dir := t.TempDir()
@@ -128,12 +147,7 @@ func TestThreeMatchesGit(t *testing.T) {
 	conflicted, clean := 0, 0
 	for i := range n {
 		base := files[i%len(files)]
-		pool := []string{"\n", "}\n", "  }\n", "\n\n"}
-		for _, l := range splitLines(base) {
-			if rng.IntN(20) == 0 {
-				pool = append(pool, l)
-			}
-		}
+		pool := linePool(rng, base)
 		ours, theirs := edit(rng, base, pool), edit(rng, base, pool)
 		switch rng.IntN(8) {
 		case 0:

@@ -42,9 +42,7 @@ var hunkFuncName = regexp.MustCompile(`(?m)^(@@ [^@]* @@).*$`)
 // TestUnifiedMatchesGit requires the diff of thousands of random edits
 // of real files to have git diff's hunks, line for line.
 func TestUnifiedMatchesGit(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Fatal("git is required: it is the oracle of this test")
-	}
+	requireGit(t)
 	files := corpus(t)
 	rng := rand.New(rand.NewPCG(21, 22))
 	dir := t.TempDir()
@@ -55,13 +53,7 @@ func TestUnifiedMatchesGit(t *testing.T) {
 	multi := 0
 	for i := range n {
 		a := files[i%len(files)]
-		pool := []string{"\n", "}\n", "  }\n"}
-		for _, l := range splitLines(a) {
-			if rng.IntN(20) == 0 {
-				pool = append(pool, l)
-			}
-		}
-		b := edit(rng, a, pool)
+		b := edit(rng, a, linePool(rng, a))
 		switch rng.IntN(6) {
 		case 0:
 			b = bytes.TrimSuffix(b, []byte("\n")) // no newline at the end

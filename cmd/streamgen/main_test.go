@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"syscall"
 	"testing"
@@ -13,7 +14,7 @@ import (
 // a cancellation instead of the end of the process.
 func TestSignalContext(t *testing.T) {
 	ctx := &signalContext{Context: context.Background()}
-	if code := Run(ctx, []string{"list"}, nil, discard{}, discard{}); code != exitOK {
+	if code := Run(ctx, []string{"list"}, nil, io.Discard, io.Discard); code != exitOK {
 		t.Fatalf("list: exit %d", code)
 	}
 	if ctx.ctx != nil {
@@ -35,7 +36,3 @@ func TestSignalContext(t *testing.T) {
 		t.Fatal("SIGINT did not cancel the context")
 	}
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
